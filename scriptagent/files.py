@@ -67,3 +67,9 @@ def sha256_file(path: str | os.PathLike) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def templates_dir() -> Path:
+    """The jinja2 templates: packaged inside the wheel, or the repository's top-level templates/ folder."""
+    packaged = Path(__file__).parent / "templates"
+    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "templates"

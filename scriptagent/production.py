@@ -77,7 +77,7 @@ class DialogueLine(Strict):
     """One spoken line of production.yaml, written there as `- speaker: "(quietly) the line"`."""
 
     speaker: Identifier
-    line: str = Field(min_length=1)
+    line: str
     parenthetical: str = ""
 
     @model_validator(mode="before")

@@ -1,0 +1,29 @@
+"""Root build: every production under productions/ (CI regenerates whole episodes headless).
+
+Each production keeps its own task graph and state (productions/NAME/build/); this file runs those graphs,
+so `doit` here is the same as `doit` in every production folder. `doit list` shows one task per production.
+"""
+
+import subprocess
+import sys
+from pathlib import Path
+
+PRODUCTIONS = sorted(p.parent for p in Path("productions").glob("*/production.yaml"))
+
+DOIT_CONFIG = {"dep_file": ".doit.db", "backend": "sqlite3", "verbosity": 2}
+
+
+def build_production(folder: Path, command: str = "run") -> bool:
+    # the production's own doit decides what is stale; its failure is this task's failure
+    return subprocess.run([sys.executable, "-m", "doit", command], cwd=folder).returncode == 0
+
+
+def task_production():
+    """build one production's film (its own doit graph)"""
+    for folder in PRODUCTIONS:
+        yield {
+            "name": folder.name,
+            "actions": [(build_production, [folder])],
+            "uptodate": [False],  # delegated: the production's graph knows what changed
+            "clean": [(build_production, [folder, "clean"])],
+        }

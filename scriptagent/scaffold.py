@@ -1,0 +1,43 @@
+"""`scriptagent new NAME`: a production folder from templates/production/."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import jinja2
+
+from .errors import InputError, Problem
+from .files import templates_dir, write_atomic
+from .production import load_production
+
+
+def scaffold(folder: Path, title: str | None = None) -> Path:
+    if folder.exists() and any(folder.iterdir()):
+        raise InputError(Problem(str(folder), "already exists and is not empty", hint="choose a new name"))
+    source = templates_dir() / "production"
+    title = title or folder.name.replace("-", " ").replace("_", " ").title()
+    text = jinja2.Template(source.joinpath("production.yaml.j2").read_text(encoding="utf-8")).render(title=title)
+    write_atomic(folder / "production.yaml", text)
+    shutil.copyfile(source / "dodo.py", folder / "dodo.py")
+    shutil.copyfile(source / "gitignore", folder / ".gitignore")
+    draw_cast_references(folder)
+    load_production(folder)  # the scaffold must itself be a valid production
+    return folder
+
+
+def draw_cast_references(folder: Path) -> list[Path]:
+    """Draw a placeholder portrait for every cast member whose reference image is missing."""
+    from .director.animatic import draw_portrait
+    from .production import PRODUCTION_FILE, Production
+    from .yamlio import load_yaml_file, validate_yaml
+
+    production = validate_yaml(Production, load_yaml_file(folder / PRODUCTION_FILE), PRODUCTION_FILE)
+    drawn = []
+    for member in production.cast:
+        if member.reference and not (folder / member.reference).exists():
+            target = folder / member.reference
+            target.parent.mkdir(parents=True, exist_ok=True)
+            draw_portrait(member.name, member.appearance).save(target)
+            drawn.append(target)
+    return drawn

@@ -1,0 +1,382 @@
+"""The default ScripterAgent: a deterministic, rule-based director's coverage of one dialogue scene.
+
+It writes the script a director would recognise: a wide establishing shot, over-the-shoulders for the first
+exchange, then singles that follow the speaker, a two-shot every few shots to re-establish geography, close-ups
+on charged lines, reaction shots of the listener while long lines continue off-screen, and a closing wide.
+Every character keeps one side of the frame for the whole scene (the 180° rule), and every duration comes from
+`scriptagent.timing`, so no shot exceeds MAX_SHOT_SECONDS. The same production always gives the same script.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..production import (Angle, CameraMovement, Character, DialogueLine, Production, RuleBasedScripterConfig,
+                          Scene, Script, ScriptLine, Shot, ShotCharacter, ShotSize, Transition)
+from ..timing import shot_seconds, speech_seconds
+
+SPLIT_LINE_SECONDS = 6.0  # past this a line cuts away to the listener (the paper's reaction shots)
+ESTABLISHING_SECONDS = 3.0
+CLOSING_SECONDS = 3.0
+SINGLES_BEFORE_TWO_SHOT = 4  # re-establish geography after this many singles in a row
+ANGLE_COOLDOWN_SHOTS = 4  # low and high angles are spice: at most one in this many shots
+SHORT_EMPHATIC_WORDS = 3  # "You came." lands harder in a close-up
+
+# --- reading a line: emotion, action, expression ------------------------------------------------------------
+
+# A word of the parenthetical -> the emotion it asks for. Anything else in a parenthetical is an action.
+EMOTION_WORDS = {
+    "quietly": "quiet", "softly": "quiet", "gently": "tender", "tenderly": "tender",
+    "whispering": "whispering", "whispers": "whispering", "whispered": "whispering",
+    "shouting": "shouting", "shouts": "shouting", "yelling": "shouting", "screaming": "shouting",
+    "angrily": "angry", "angry": "angry", "furious": "angry", "furiously": "angry",
+    "sadly": "sad", "sad": "sad", "crying": "tearful", "tearful": "tearful", "tearfully": "tearful",
+    "sobbing": "tearful", "laughing": "amused", "amused": "amused", "smiling": "warm", "warmly": "warm",
+    "nervously": "nervous", "nervous": "nervous", "coldly": "cold", "firmly": "firm", "bitterly": "bitter",
+    "pleading": "pleading", "sarcastic": "sarcastic", "sarcastically": "sarcastic", "hesitantly": "hesitant",
+    "hesitant": "hesitant", "excited": "excited", "excitedly": "excited", "defiantly": "defiant",
+    "defiant": "defiant", "surprised": "surprised", "urgently": "urgent", "urgent": "urgent",
+}
+CHARGED_EMOTIONS = {"whispering", "shouting", "angry", "tearful", "pleading", "defiant", "urgent", "intense"}
+LOW_ANGLE_EMOTIONS = {"shouting", "angry", "defiant", "intense", "urgent", "cold"}  # the speaker dominates
+HIGH_ANGLE_EMOTIONS = {"tearful", "sad", "pleading", "hesitant", "nervous", "whispering"}  # the speaker is exposed
+
+# The speaker's face for an emotion, and the listener's reaction to it.
+EXPRESSIONS = {
+    "quiet": "subdued", "questioning": "searching", "intense": "intense", "hesitant": "uncertain",
+    "calm": "composed", "whispering": "hushed", "shouting": "furious", "angry": "angry", "sad": "downcast",
+    "tearful": "tearful", "amused": "amused", "warm": "warm", "nervous": "nervous", "cold": "cold",
+    "firm": "resolute", "bitter": "bitter", "pleading": "pleading", "tender": "tender", "sarcastic": "wry",
+    "excited": "bright-eyed", "defiant": "defiant", "surprised": "startled", "urgent": "urgent",
+}
+REACTIONS = {
+    **dict.fromkeys(("intense", "shouting", "angry", "defiant", "cold", "urgent"), "taken aback"),
+    **dict.fromkeys(("questioning",), "weighing an answer"),
+    **dict.fromkeys(("sad", "tearful", "pleading", "tender"), "moved"),
+    **dict.fromkeys(("amused", "warm", "sarcastic", "excited"), "half-smiling"),
+    **dict.fromkeys(("hesitant", "quiet", "whispering", "nervous"), "leaning in"),
+}
+_CLOSING_MARKS = "\"'”’)]»"
+
+
+def line_emotion(line: DialogueLine) -> str:
+    """The emotion a line is played with: the parenthetical's word for it, else what the punctuation says."""
+    for word in re.findall(r"[a-z]+", line.parenthetical.lower()):
+        if word in EMOTION_WORDS:
+            return EMOTION_WORDS[word]
+    text = line.line.rstrip(_CLOSING_MARKS)
+    if "!" in text:
+        return "intense"
+    if "..." in text or "…" in text:
+        return "hesitant"
+    if text.endswith("?"):
+        return "questioning"
+    return "calm"
+
+
+def is_charged(line: DialogueLine) -> bool:
+    """Lines that deserve a close-up: exclamations, emotional questions, strong parentheticals, short punches."""
+    emotion = line_emotion(line)
+    text = line.line.rstrip(_CLOSING_MARKS)
+    emotional_question = text.endswith("?") and (line.parenthetical or "..." in text or "…" in text or "?!" in text)
+    short_punch = len(text.split()) <= SHORT_EMPHATIC_WORDS and text.endswith((".", "!"))
+    return emotion in CHARGED_EMOTIONS or bool(emotional_question) or short_punch
+
+
+def _is_adverb(parenthetical: str) -> bool:
+    return " " not in parenthetical and parenthetical.lower().endswith("ly")
+
+
+def speaker_action(line: DialogueLine) -> str:
+    """What the speaker physically does: the parenthetical when it is an action, else they speak."""
+    parenthetical = line.parenthetical
+    if not parenthetical:
+        return "speaks"
+    if _is_adverb(parenthetical):
+        return f"speaks {parenthetical}"
+    return parenthetical
+
+
+def _speaking_clause(action: str) -> str:
+    """'holding out the suitcase' -> 'speaks while holding out the suitcase', for descriptions."""
+    if action.startswith("speaks"):
+        return action
+    if action.split()[0].lower().endswith("ing"):
+        return f"speaks while {action}"
+    return f"speaks ({action})"
+
+
+# --- splitting long lines -----------------------------------------------------------------------------------
+
+def _split_points(text: str) -> list[int]:
+    """Single spaces between two words: cutting there and re-joining with one space gives the text back exactly."""
+    return [index for index in range(1, len(text) - 1)
+            if text[index] == " " and not text[index - 1].isspace() and not text[index + 1].isspace()]
+
+
+def _ends_sentence(text: str) -> bool:
+    return text.rstrip(_CLOSING_MARKS).endswith((".", "!", "?", "…"))
+
+
+def split_line(text: str, words_per_second: float, limit: float = SPLIT_LINE_SECONDS) -> list[str]:
+    """Cut a line into parts that each take at most `limit` seconds, preferring sentence ends.
+
+    Each cut is the one that balances the two halves best; halves still too long are cut again. A text with no
+    single space to cut at stays whole (its shot is then clamped to the maximum).
+    """
+    if speech_seconds(text, words_per_second) <= limit:
+        return [text]
+    points = _split_points(text)
+    if not points:
+        return [text]
+    candidates = [point for point in points if _ends_sentence(text[:point])] or points
+
+    def longer_half(point: int) -> float:
+        return max(speech_seconds(text[:point], words_per_second), speech_seconds(text[point + 1:], words_per_second))
+
+    best = min(candidates, key=longer_half)  # min() keeps the earliest of equals: deterministic
+    return split_line(text[:best], words_per_second, limit) + split_line(text[best + 1:], words_per_second, limit)
+
+
+# --- screen geography ---------------------------------------------------------------------------------------
+
+PREPOSITIONS = {"in", "at", "on", "of", "by", "near", "under", "over", "inside", "outside", "with", "during",
+                "beside", "behind", "before", "after", "above", "below", "across", "along", "around", "between",
+                "from", "into", "through", "to", "toward", "towards", "where", "while"}
+
+
+def scene_id(setting: str) -> str:
+    """A short slug for the scene: the head noun of the setting ('a night train platform in ...' -> 'platform')."""
+    text = re.sub(r"^\s*(int|ext|int/ext|i/e)\.?\s+", "", setting.lower())  # screenplay sluglines
+    clause = re.split(r"[,;:.()\-–—]", text, maxsplit=1)[0]
+    head = []
+    for word in re.findall(r"[a-z0-9]+", clause):
+        if word in PREPOSITIONS:
+            break
+        head.append(word)
+    slug = head[-1][:40] if head else ""
+    return slug if slug and slug not in ("a", "an", "the") else "scene-1"
+
+
+def _scene_order(production: Production) -> list[str]:
+    """Speakers in the order they first speak, then the silent cast: the order decides the sides of the frame."""
+    order = []
+    for line in production.dialogue:
+        if line.speaker not in order:
+            order.append(line.speaker)
+    return order + [member.id for member in production.cast if member.id not in order]
+
+
+def _home_positions(order: list[str]) -> dict[str, str]:
+    """One place per character for the whole scene: first speaker left, second right, the rest at the back."""
+    if len(order) == 1:
+        return {order[0]: "center, facing camera"}
+    places = ["left third, facing right", "right third, facing left", "center background, facing camera"]
+    return {character: places[index] if index < len(places) else f"center background, behind the others "
+            f"(place {index - 1})" for index, character in enumerate(order)}
+
+
+def _side(position: str) -> str:
+    return "left" if position.startswith("left") else "right" if position.startswith("right") else "center"
+
+
+def _frame_place(position: str) -> str:
+    return {"left": "frame left", "right": "frame right"}.get(_side(position),
+                                                            "center frame" if position.startswith("center,")
+                                                            else "in the background")
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "!", "?", "…")) else text + "."
+
+
+def _join_names(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+SIZE_LABELS = {ShotSize.medium: "Medium shot", ShotSize.medium_close_up: "Medium close-up",
+               ShotSize.close_up: "Close-up", ShotSize.wide: "Wide", ShotSize.extreme_wide: "Extreme wide"}
+
+
+# --- the writer ---------------------------------------------------------------------------------------------
+
+class RuleBasedScripter:
+    """production.yaml -> Script, by the rules above. Stateless between calls."""
+
+    def __init__(self, config: RuleBasedScripterConfig):
+        self.config = config
+
+    def write(self, production: Production) -> Script:
+        return _SceneWriter(production, self.config).write()
+
+
+class _SceneWriter:
+    """Writes the shots of one scene; holds the running state (shot count, singles since a two-shot, ...)."""
+
+    def __init__(self, production: Production, config: RuleBasedScripterConfig):
+        self.production = production
+        self.config = config
+        self.order = _scene_order(production)
+        self.home = _home_positions(self.order)
+        self.names = {member.id: member.name for member in production.cast}
+        self.speakers = {line.speaker for line in production.dialogue}
+        self.expression = dict.fromkeys(self.order, "composed")  # each face as last seen, for the closing shot
+        self.shots: list[Shot] = []
+        self.singles_since_geography = 0
+        self.last_angled_shot = -ANGLE_COOLDOWN_SHOTS
+
+    def write(self) -> Script:
+        if self.config.establishing_shot:
+            self._establishing_shot()
+        turn = 0
+        for index, line in enumerate(self.production.dialogue):
+            if index and line.speaker != self.production.dialogue[index - 1].speaker:
+                turn += 1
+            self._cover_line(index, line, turn)
+        if self.config.closing_shot:
+            self._closing_shot()
+        self.shots[0].transition = Transition.fade_in  # the film opens from black whatever the first shot is
+        characters = {member.id: Character(name=member.name, appearance=member.appearance)
+                      for member in self.production.cast}
+        scene = Scene(id=scene_id(self.production.setting), setting=self.production.setting, shots=self.shots)
+        return Script(title=self.production.title, characters=characters, scenes=[scene])
+
+    # --- helpers ---
+
+    def _add_shot(self, size: ShotSize, description: str, characters: list[ShotCharacter],
+                  dialogue: list[ScriptLine] = (), duration: float | None = None, angle: Angle = Angle.eye_level,
+                  movement: CameraMovement = CameraMovement.static) -> None:
+        if duration is None:
+            duration = shot_seconds([line.line for line in dialogue], self.config.words_per_second)
+        self.shots.append(Shot(id=f"sh{len(self.shots) + 1:02d}", duration=duration, shot_size=size, angle=angle,
+                               camera_movement=movement, description=description, characters=list(characters),
+                               dialogue=list(dialogue)))
+
+    def _listener(self, index: int) -> str | None:
+        """Who the speaker talks to: the last other speaker, else the next one, else anyone else in the scene."""
+        dialogue = self.production.dialogue
+        speaker = dialogue[index].speaker
+        for line in [*reversed(dialogue[:index]), *dialogue[index + 1:]]:
+            if line.speaker != speaker:
+                return line.speaker
+        return next((character for character in self.order if character != speaker), None)
+
+    def _in_place(self, character: str, action: str, expression: str) -> ShotCharacter:
+        return ShotCharacter(id=character, position=self.home[character], action=action, expression=expression)
+
+    def _single(self, character: str, action: str, expression: str) -> ShotCharacter:
+        # Alone in frame, a background character comes forward to the center; left and right keep their side.
+        position = self.home[character] if _side(self.home[character]) != "center" else "center, facing camera"
+        return ShotCharacter(id=character, position=position, action=action, expression=expression)
+
+    def _placement(self) -> str:
+        """'Mara stands frame left, Theo frame right and Ivo in the background.'"""
+        places = [f"{self.names[character]} {_frame_place(self.home[character])}" for character in self.order]
+        return f"{places[0].replace(' ', ' stands ', 1) if len(places) == 1 else _join_names(places)}."
+
+    def _angle(self, size: ShotSize, emotion: str) -> Angle:
+        if size != ShotSize.close_up or len(self.shots) - self.last_angled_shot < ANGLE_COOLDOWN_SHOTS:
+            return Angle.eye_level
+        angle = (Angle.low if emotion in LOW_ANGLE_EMOTIONS else
+                 Angle.high if emotion in HIGH_ANGLE_EMOTIONS else Angle.eye_level)
+        if angle != Angle.eye_level:
+            self.last_angled_shot = len(self.shots)
+        return angle
+
+    # --- the shots ---
+
+    def _establishing_shot(self) -> None:
+        characters = [self._in_place(character, "waits", "watchful") for character in self.order]
+        description = (f"Extreme wide, slow push in. {_sentence(self.production.setting)} {self._placement()}")
+        self._add_shot(ShotSize.extreme_wide, description, characters, duration=ESTABLISHING_SECONDS,
+                       movement=CameraMovement.dolly_in)
+
+    def _closing_shot(self) -> None:
+        characters = [self._in_place(character, "stands still", self.expression[character])
+                      for character in self.order]
+        description = f"Wide, the camera pulls back. {self._placement()} Hold on the setting as the scene ends."
+        self._add_shot(ShotSize.wide, description, characters, duration=CLOSING_SECONDS,
+                       movement=CameraMovement.dolly_out)
+
+    def _cover_line(self, index: int, line: DialogueLine, turn: int) -> None:
+        """The shots for one line: the speaker's shot, then (long lines) the listener's reactions and back."""
+        parts = split_line(line.line, self.config.words_per_second)
+        emotion = line_emotion(line)
+        listener = self._listener(index)
+        self.expression[line.speaker] = EXPRESSIONS.get(emotion, emotion)
+        size = self._framing(line, turn, listener)
+        self._speaker_shot(size, line, parts[0], emotion, listener)
+        for number, part in enumerate(parts[1:], start=1):
+            if listener and number % 2 == 1:
+                self._reaction_shot(line, part, emotion, listener)
+            else:
+                size = ShotSize.medium if size == ShotSize.medium_close_up else ShotSize.medium_close_up
+                self._continuation_shot(line, part, emotion, size)
+
+    def _framing(self, line: DialogueLine, turn: int, listener: str | None) -> ShotSize:
+        if listener and turn < 2 and len(self.speakers) > 1:
+            return ShotSize.over_the_shoulder  # the first exchange: set up who faces whom
+        if is_charged(line):
+            return ShotSize.close_up
+        if listener and self.singles_since_geography >= SINGLES_BEFORE_TWO_SHOT:
+            return ShotSize.two_shot
+        # an action in the parenthetical needs hands and props in frame
+        return ShotSize.medium if line.parenthetical and not line_emotion_is_stated(line) else \
+            ShotSize.medium_close_up
+
+    def _speaker_shot(self, size: ShotSize, line: DialogueLine, text: str, emotion: str,
+                      listener: str | None) -> None:
+        speaker, name = line.speaker, self.names[line.speaker]
+        action, expression = speaker_action(line), EXPRESSIONS.get(emotion, emotion)
+        speaks = f"{name}, {expression}, {_speaking_clause(action)}."
+        dialogue = [ScriptLine(speaker=speaker, line=text, emotion=emotion)]
+        movement = CameraMovement.static
+        if size in (ShotSize.over_the_shoulder, ShotSize.two_shot):
+            self.singles_since_geography = 0
+            reaction = REACTIONS.get(emotion, "attentive")
+            listener_name = self.names[listener]
+            if size == ShotSize.over_the_shoulder:
+                shoulder_side = "right" if _side(self.home[speaker]) == "left" else "left"
+                listener_in_frame = ShotCharacter(
+                    id=listener, position=f"foreground {shoulder_side}, back to camera (over the shoulder)",
+                    action="listens", expression=reaction)
+                description = f"Over {listener_name}'s shoulder onto {name}. {speaks} {listener_name} listens."
+            else:
+                listener_in_frame = self._in_place(listener, "listens", reaction)
+                description = (f"Two-shot: {name} {_frame_place(self.home[speaker])}, {listener_name} "
+                               f"{_frame_place(self.home[listener])}. {speaks} {listener_name} listens, {reaction}.")
+            characters = [self._in_place(speaker, action, expression), listener_in_frame]
+        else:
+            self.singles_since_geography += 1
+            characters = [self._single(speaker, action, expression)]
+            if size == ShotSize.close_up:
+                movement = CameraMovement.dolly_in  # a slow push in underlines the charged line
+                description = f"Close on {name} as the camera creeps in. {speaks}"
+            else:
+                description = f"{SIZE_LABELS[size]} on {name}, {_frame_place(characters[0].position)}. {speaks}"
+        self._add_shot(size, description, characters, dialogue, angle=self._angle(size, emotion), movement=movement)
+
+    def _reaction_shot(self, line: DialogueLine, text: str, emotion: str, listener: str) -> None:
+        """The listener's face while the speaker's line goes on off-screen."""
+        self.singles_since_geography += 1
+        reaction = REACTIONS.get(emotion, "attentive")
+        name, listener_name = self.names[line.speaker], self.names[listener]
+        description = f"Reaction: {listener_name}, {reaction}, listens as {name} goes on off-screen."
+        self._add_shot(ShotSize.medium_close_up, description, [self._single(listener, "listens", reaction)],
+                       [ScriptLine(speaker=line.speaker, line=text, emotion=emotion, off_screen=True)])
+
+    def _continuation_shot(self, line: DialogueLine, text: str, emotion: str, size: ShotSize) -> None:
+        """Back on the speaker (or, alone in the scene, a new size on them) as the line goes on."""
+        self.singles_since_geography += 1
+        name, expression = self.names[line.speaker], EXPRESSIONS.get(emotion, emotion)
+        character = self._single(line.speaker, "keeps talking", expression)
+        description = (f"{SIZE_LABELS[size]} on {name}, {_frame_place(character.position)}. "
+                       f"{name}, {expression}, keeps talking.")
+        self._add_shot(size, description, [character], [ScriptLine(speaker=line.speaker, line=text, emotion=emotion)])
+
+
+def line_emotion_is_stated(line: DialogueLine) -> bool:
+    """True when the parenthetical names an emotion ('quietly') rather than an action ('opening it')."""
+    return any(word in EMOTION_WORDS for word in re.findall(r"[a-z]+", line.parenthetical.lower()))

@@ -1,0 +1,82 @@
+"""Shared helpers: small productions in temp folders, and running doit / the CLI on them as a user would."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+DEMO = REPO / "productions" / "demo"
+
+SMALL_PRODUCTION = """\
+title: Small Test
+seed: 3
+style:
+  look: "flat colours"
+  resolution: [160, 90]
+  fps: 12
+cast:
+  - id: ana
+    name: Ana
+    appearance: "young woman, long brown hair, yellow raincoat"
+  - id: ben
+    name: Ben
+    appearance: "man in his fifties, bald, green sweater"
+setting: "a small kitchen in the morning"
+dialogue:
+  - ana: "You're up early."
+  - ben: "(pouring coffee) Couldn't sleep. Big day today, you know, the one we talked about for months."
+  - ana: "Are you nervous?"
+  - ben: "Terrified."
+scripter: {backend: rule-based}
+director: {backend: animatic, max_segment_seconds: 3, anchoring: ANCHORING}
+"""
+
+
+def env() -> dict:
+    environment = dict(os.environ)
+    environment["PYTHONPATH"] = str(REPO) + os.pathsep + environment.get("PYTHONPATH", "")
+    environment.pop("SCRIPTAGENT_DEBUG", None)
+    return environment
+
+
+def run(args: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
+    result = subprocess.run(args, cwd=cwd, env=env(), capture_output=True, text=True, timeout=600)
+    if check and result.returncode != 0:
+        raise AssertionError(f"{args} exited {result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}")
+    return result
+
+
+def doit(folder: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return run([sys.executable, "-m", "doit", *args], folder, check=check)
+
+
+def cli(*args: str, cwd: Path, check: bool = False) -> subprocess.CompletedProcess:
+    return run([sys.executable, "-m", "scriptagent.cli", *args], cwd, check=check)
+
+
+def executed(output: str) -> list[str]:
+    """Tasks that doit's default reporter shows as run ('. task'), in order."""
+    return re.findall(r"^\.  (\S+)$", output, re.M)
+
+
+def up_to_date(output: str) -> list[str]:
+    return re.findall(r"^-- (\S+)$", output, re.M)
+
+
+def make_production(folder: Path, anchoring: str = "chain", text: str | None = None) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "production.yaml").write_text((text or SMALL_PRODUCTION).replace("ANCHORING", anchoring))
+    shutil.copyfile(REPO / "templates" / "production" / "dodo.py", folder / "dodo.py")
+    return folder
+
+
+@pytest.fixture
+def small(tmp_path) -> Path:
+    return make_production(tmp_path / "small")

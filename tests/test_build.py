@@ -1,0 +1,207 @@
+"""The whole graph end to end on the embedded backends, driven through doit as a user drives it."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+
+import imageio_ffmpeg
+import pytest
+from ruamel.yaml import YAML
+
+from conftest import DEMO, cli, doit, executed, make_production, up_to_date
+
+from scriptagent.director.video import probe
+
+
+def renders(output: str) -> list[str]:
+    return [task for task in executed(output) if task.startswith("render:")]
+
+
+def edit_script(folder, change) -> None:
+    """Edit script.yaml as a user would: load, change one shot, save (round trip keeps the rest)."""
+    yaml = YAML()
+    yaml.width = 4096
+    path = folder / "script.yaml"
+    data = yaml.load(path.read_text())
+    change(data)
+    with path.open("w") as f:
+        yaml.dump(data, f)
+
+
+def shot(data, shot_id):
+    return next(s for scene in data["scenes"] for s in scene["shots"] if s["id"] == shot_id)
+
+
+def segment_ids(folder) -> list[str]:
+    return [s["id"] for s in json.loads((folder / "build" / "plan.json").read_text())["segments"]]
+
+
+def ffmpeg_info(path) -> str:
+    result = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(path)],
+                            capture_output=True, text=True)
+    return result.stderr
+
+
+def test_full_build_then_noop(small):
+    first = doit(small)
+    ids = segment_ids(small)
+    assert {"script", "plan", "stitch", "report"} <= set(executed(first.stdout))
+    assert sorted(renders(first.stdout)) == sorted(f"render:{i}" for i in ids)
+    assert sorted(t for t in executed(first.stdout) if t.startswith("score:")) == sorted(f"score:{i}" for i in ids)
+
+    film = small / "build" / "film.mp4"
+    plan = json.loads((small / "build" / "plan.json").read_text())
+    frames, seconds = probe(film)
+    assert frames == plan["frames"]
+    assert abs(seconds - plan["frames"] / plan["fps"]) <= 1 / plan["fps"]
+    info = ffmpeg_info(film)
+    assert "h264" in info and "yuv420p" in info
+    with film.open("rb") as f:  # +faststart: the index (moov) comes before the media data (mdat)
+        head = f.read(4096)
+    assert head.find(b"moov") != -1 and (head.find(b"mdat") == -1 or head.find(b"moov") < head.find(b"mdat"))
+
+    subtitles = (small / "build" / "film.srt").read_text()
+    assert "Ana: You're up early." in subtitles and "Ben: Terrified." in subtitles
+    assert (small / "build" / "report.html").read_text().count("<img") == 2 * len(ids)
+
+    second = doit(small)
+    assert executed(second.stdout) == []
+    assert "-- stitch" in second.stdout and "-- report" in second.stdout
+
+
+def test_list_before_and_after_build(small):
+    before = doit(small, "list", "--all")
+    assert re.search(r"^script\b", before.stdout, re.M) and re.search(r"^plan\b", before.stdout, re.M)
+    doit(small)
+    after = doit(small, "list", "--all")
+    for task in ["script", "plan", "stitch", "report"] + [f"render:{i}" for i in segment_ids(small)]:
+        assert re.search(rf"^{re.escape(task)}\b", after.stdout, re.M), task
+
+
+def test_clean_removes_artifacts_and_keeps_the_script(small):
+    doit(small)
+    doit(small, "clean")
+    assert (small / "script.yaml").exists()
+    assert not (small / "build" / "film.mp4").exists()
+    assert not list((small / "build" / "renders").glob("*.mp4"))
+    rebuilt = doit(small)
+    assert (small / "build" / "film.mp4").exists() and renders(rebuilt.stdout)
+
+
+def test_dialogue_edit_rebuilds_one_render_without_anchoring(tmp_path):
+    folder = make_production(tmp_path / "p", anchoring="none")
+    doit(folder)
+    edit_script(folder, lambda data: shot(data, "sh03")["dialogue"][0].__setitem__("line", "Couldn't sleep at all."))
+    result = doit(folder)
+    target = [i for i in segment_ids(folder) if "sh03" in _shots_of(folder, i)]
+    assert renders(result.stdout) == [f"render:{i}" for i in target] and len(target) == 1
+    assert [t for t in executed(result.stdout) if t.startswith("score:")] == [f"score:{target[0]}"]
+    assert {"stitch", "report"} <= set(executed(result.stdout))
+    # the script owns the words now; the validator only warns that production.yaml says otherwise
+    assert re.search(r"script\.yaml:\d+:\d+: .*\[dialogue/warning\]", result.stderr)
+    assert "Couldn't sleep at all." in (folder / "build" / "film.srt").read_text()
+
+
+def test_one_shot_edit_rebuilds_only_its_segment(tmp_path):
+    folder = make_production(tmp_path / "p", anchoring="none")
+    doit(folder)
+    before = {i: (folder / "build" / "renders" / f"{i}.mp4").read_bytes() for i in segment_ids(folder)}
+    edit_script(folder, lambda data: shot(data, "sh04").__setitem__("description", "Ana smiles, then looks away."))
+    second = doit(folder)
+    target = next(i for i in segment_ids(folder) if i.startswith("sh04") or "sh04" in _shots_of(folder, i))
+    assert renders(second.stdout) == [f"render:{target}"]
+    assert [t for t in executed(second.stdout) if t.startswith("score:")] == [f"score:{target}"]
+    assert "stitch" in executed(second.stdout) and "report" in executed(second.stdout)
+    after = {i: (folder / "build" / "renders" / f"{i}.mp4").read_bytes() for i in segment_ids(folder)}
+    assert [i for i in before if before[i] != after[i]] == [target]
+
+
+def _shots_of(folder, segment_id) -> list[str]:
+    segment = json.loads((folder / "build" / "segments" / f"{segment_id}.json").read_text())
+    return [p["shot"]["id"] for p in segment["shots"]]
+
+
+def test_chain_edit_cascades_only_while_the_anchor_frame_changes(small):
+    doit(small)
+    ids = segment_ids(small)
+    # the description is not drawn by the animatic: the edited segment re-renders (a video model would read
+    # it), its last frame comes out byte-identical, and so nothing downstream re-renders
+    edit_script(small, lambda data: shot(data, "sh02").__setitem__("description", "Ana leans on the counter."))
+    second = doit(small)
+    edited = [i for i in ids if "sh02" in _shots_of(small, i)]
+    assert [t.split(":", 1)[1] for t in renders(second.stdout)] == edited
+
+    # a camera move changes the last frame: every later segment of the scene whose anchor changed re-renders
+    last_frames = {i: (small / "build" / "frames" / f"{i}.last.png").read_bytes() for i in ids}
+    edit_script(small, lambda data: shot(data, "sh02").__setitem__("camera_movement", "pan-right"))
+    third = doit(small)
+    ran = [t.split(":", 1)[1] for t in renders(third.stdout)]
+    assert ran and ran[0] == edited[0]
+    changed = [i for i in ids if (small / "build" / "frames" / f"{i}.last.png").read_bytes() != last_frames[i]]
+    for previous, current in zip(ids, ids[1:]):
+        if current in ran and current not in edited:
+            assert previous in changed  # re-rendered only because its anchor changed
+        if previous in changed and previous in ran:
+            assert current in ran  # and every changed anchor cascades
+
+
+def test_parallel_build_gives_the_same_bytes(tmp_path):
+    serial = make_production(tmp_path / "serial")
+    parallel = make_production(tmp_path / "parallel")
+    doit(serial)
+    doit(parallel, "-n", "2")
+    for name in ["film.mp4", "film.srt", "plan.json"]:
+        assert (serial / "build" / name).read_bytes() == (parallel / "build" / name).read_bytes(), name
+    for path in (serial / "build" / "renders").glob("*.mp4"):
+        assert path.read_bytes() == (parallel / "build" / "renders" / path.name).read_bytes()
+
+
+def test_edited_script_is_never_overwritten(small):
+    doit(small)
+    edit_script(small, lambda data: shot(data, "sh01").__setitem__("description", "My own opening."))
+    text = (small / "script.yaml").read_text()
+    production = small / "production.yaml"
+    production.write_text(production.read_text().replace("seed: 3", "seed: 4"))
+    result = doit(small)
+    assert (small / "script.yaml").read_text() == text
+    assert "scriptagent script --force" in result.stderr
+    regenerated = cli("script", ".", "--force", cwd=small)
+    assert regenerated.returncode == 0
+    assert "My own opening." not in (small / "script.yaml").read_text()
+    assert (small / "script.yaml.bak").read_text() == text
+
+
+def test_pristine_script_follows_the_production(small):
+    doit(small)
+    production = small / "production.yaml"
+    production.write_text(production.read_text().replace('  - ben: "Terrified."', '  - ben: "Terrified. Truly."'))
+    result = doit(small)
+    assert "script" in executed(result.stdout)
+    assert "Terrified. Truly." in (small / "script.yaml").read_text()
+    # a change the script does not depend on leaves it alone
+    production.write_text(production.read_text().replace("look: \"flat colours\"", "look: \"grainy\""))
+    assert "script" in up_to_date(doit(small).stdout)
+
+
+def test_bad_production_fails_with_one_line(small):
+    production = small / "production.yaml"
+    production.write_text(production.read_text().replace("fps: 12", "fps: twelve"))
+    result = doit(small, check=False)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "production.yaml:6:8: style.fps: Input should be a valid integer, unable to parse string as an integer"]
+    assert not (small / "script.yaml").exists()
+
+
+def test_demo_builds_from_a_clean_copy(tmp_path):
+    folder = tmp_path / "demo"
+    shutil.copytree(DEMO, folder, ignore=shutil.ignore_patterns("build"))
+    doit(folder)
+    plan = json.loads((folder / "build" / "plan.json").read_text())
+    frames, _ = probe(folder / "build" / "film.mp4")
+    assert frames == plan["frames"] and plan["seconds"] > 20
+    # the committed script is the generated one: a clean build does not rewrite it
+    assert (folder / "script.yaml").read_text() == (DEMO / "script.yaml").read_text()

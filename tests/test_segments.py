@@ -1,0 +1,107 @@
+"""DirectorAgent segmentation: invariants over many random scripts."""
+
+from __future__ import annotations
+
+import math
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scriptagent.director import plan_segments, plan_summary
+from scriptagent.production import Production, Script
+
+
+def production(fps=24, max_seconds=5.0, anchoring="chain", pack=True) -> Production:
+    return Production.model_validate({
+        "title": "T", "cast": [{"id": "ana", "name": "Ana"}, {"id": "ben", "name": "Ben"}],
+        "setting": "a kitchen", "dialogue": [{"ana": "Hi."}],
+        "style": {"fps": fps, "resolution": [160, 90]},
+        "director": {"backend": "animatic", "max_segment_seconds": max_seconds, "anchoring": anchoring,
+                     "pack_shots": pack},
+    })
+
+
+def script(scenes: list[list[float]]) -> Script:
+    number = 0
+    data = {"characters": {"ana": {"name": "Ana"}, "ben": {"name": "Ben"}}, "scenes": []}
+    for index, durations in enumerate(scenes):
+        shots = []
+        for duration in durations:
+            number += 1
+            shots.append({"id": f"sh{number:02d}", "duration": duration, "shot_size": "medium",
+                          "description": "Ana talks.", "characters": [{"id": "ana", "position": "left third"}],
+                          "dialogue": [{"speaker": "ana", "line": "Hello there."}]})
+        data["scenes"].append({"id": f"scene-{index}", "setting": "a kitchen", "shots": shots})
+    return Script.model_validate(data)
+
+
+durations = st.lists(st.lists(st.floats(0.5, 10.0).map(lambda x: round(x, 2)), min_size=1, max_size=8),
+                     min_size=1, max_size=3)
+
+
+@settings(max_examples=80, deadline=None)
+@given(durations, st.sampled_from([8, 12, 24, 30]), st.floats(1.0, 12.0), st.sampled_from(["chain", "none"]),
+       st.booleans())
+def test_segments_cover_the_film_exactly(scenes, fps, max_seconds, anchoring, pack):
+    prod, scr = production(fps, max_seconds, anchoring, pack), script(scenes)
+    segments = plan_segments(prod, scr)
+    max_frames = math.floor(max_seconds * fps + 1e-6)
+
+    # every frame of the film belongs to exactly one segment, in order
+    total = round(sum(sum(s) for s in scenes) * fps)
+    assert sum(s.frames for s in segments) == total
+    assert [s.first_frame for s in segments] == [sum(x.frames for x in segments[:i]) for i in range(len(segments))]
+    assert all(0 < s.frames <= max_frames for s in segments)
+    assert len({s.id for s in segments}) == len(segments)
+
+    # cuts only at shot boundaries; a split shot's parts are consecutive and add up to the shot
+    parts: dict[str, list] = {}
+    for segment in segments:
+        assert len({p.scene_id for p in segment.shots}) == 1  # never across a scene change
+        assert sum(p.frames for p in segment.shots) == segment.frames
+        for piece in segment.shots:
+            parts.setdefault(piece.shot.id, []).append(piece)
+            if piece.parts > 1:
+                assert segment.shots == [piece]
+        if not pack:
+            assert len(segment.shots) == 1
+    for pieces in parts.values():
+        assert [p.part for p in pieces] == list(range(1, pieces[0].parts + 1))
+        assert sum(p.frames for p in pieces) == pieces[0].shot_frames
+        assert [p.offset_frames for p in pieces] == [sum(q.frames for q in pieces[:i]) for i in range(len(pieces))]
+
+    # anchoring: the previous segment of the same scene in chain mode, nothing otherwise
+    for previous, segment in zip([None] + segments, segments):
+        if anchoring == "chain" and previous is not None and previous.scene_id == segment.scene_id:
+            assert segment.anchor_segment == previous.id
+        else:
+            assert segment.anchor_segment is None
+
+    summary = plan_summary(prod, scr, segments)
+    assert summary["frames"] == total and len(summary["shots"]) == sum(len(s) for s in scenes)
+
+
+def test_long_shot_is_split_into_continuations():
+    segments = plan_segments(production(24, 4.0), script([[2.0, 9.0, 1.0]]))
+    assert [s.id for s in segments] == ["sh01", "sh02-p1", "sh02-p2", "sh02-p3", "sh03"]
+    assert [s.frames for s in segments] == [48, 72, 72, 72, 24]
+
+
+def test_packing_groups_short_shots():
+    segments = plan_segments(production(10, 5.0), script([[2.0, 2.0, 2.0, 3.0]]))
+    assert [[p.shot.id for p in s.shots] for s in segments] == [["sh01", "sh02"], ["sh03", "sh04"]]
+
+
+def test_segment_ids_are_stable_under_edits_elsewhere():
+    before = plan_segments(production(), script([[3.0, 4.0, 2.0, 6.0]]))
+    edited = script([[3.0, 4.0, 2.0, 6.0]])
+    edited.scenes[0].shots[2].dialogue[0].line = "Something else entirely."
+    after = plan_segments(production(), edited)
+    assert [s.id for s in before] == [s.id for s in after]
+    changed = [a.id for a, b in zip(before, after) if a.model_dump() != b.model_dump()]
+    assert len(changed) == 1
+
+
+def test_scene_change_restarts_the_chain():
+    segments = plan_segments(production(), script([[3.0, 3.0], [3.0]]))
+    assert [s.anchor_segment for s in segments] == [None, "sh01", None]
