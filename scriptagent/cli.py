@@ -14,7 +14,6 @@ from pathlib import Path
 
 from .errors import EXIT_USER_ERROR, InputError, Problem, ScriptAgentError, debug_enabled
 
-DOIT_COMMANDS = {"run", "list", "clean", "info", "forget", "ignore", "dumpdb", "strace", "help", "reset-dep"}
 
 
 @contextlib.contextmanager
@@ -49,14 +48,15 @@ def cmd_build(args) -> int:
     from doit.cmd_base import ModuleTaskLoader
     from doit.doit_cmd import DoitMain
 
-    from .tasks import production_tasks
+    from .tasks import DOIT_COMMANDS, production_tasks
 
     folder = production_folder(args.dir)
     doit_args = list(args.doit_args)
     if doit_args and doit_args[0] == "--":
         doit_args = doit_args[1:]
     with working_directory(folder):
-        tasks = production_tasks(str(Path.cwd() / "dodo.py"))
+        command = doit_args[0] if doit_args and doit_args[0] in DOIT_COMMANDS else "run"
+        tasks = production_tasks(str(Path.cwd() / "dodo.py"), command)
         return DoitMain(ModuleTaskLoader(tasks)).run(doit_args)
 
 

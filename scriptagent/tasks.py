@@ -38,6 +38,8 @@ FINDINGS = BUILD / "findings.json"
 FILM = BUILD / "film.mp4"
 SUBTITLES = BUILD / "film.srt"
 REPORT = BUILD / "report.html"
+DOIT_COMMANDS = {"run", "list", "clean", "info", "forget", "ignore", "dumpdb", "strace", "help", "reset-dep",
+                 "auto", "tabcompletion"}
 
 
 def segment_file(segment_id: str) -> Path:
@@ -171,8 +173,13 @@ def current_segments(production: Production) -> list[Segment]:
     return []
 
 
-def production_tasks(dodo_file: str) -> dict:
-    """The tasks of the production beside `dodo_file`, as module globals for doit."""
+def production_tasks(dodo_file: str, command: str | None = None) -> dict:
+    """The tasks of the production beside `dodo_file`, as module globals for doit.
+
+    `command` is the doit command being run (run, list, clean, ...); by default read from the command line.
+    """
+    if command is None:
+        command = sys.argv[1] if len(sys.argv) > 1 and sys.argv[1] in DOIT_COMMANDS else "run"
     try:
         production = load_production(Path(dodo_file).parent)
     except ScriptAgentError as error:
@@ -202,16 +209,17 @@ def production_tasks(dodo_file: str) -> dict:
             "verbosity": 1,
         }
 
-    @create_after(executed="plan", target_regex=r".*build/(renders|frames)/.*")
-    def task_render():
-        """render one segment (anchored on the previous segment's last frame in chain mode)"""
-        for segment in current_segments(production):
+    def task_film():
+        segments = current_segments(production)
+        ids = [s.id for s in segments]
+        for segment in segments:
             deps = [str(segment_file(segment.id))]
             deps += sorted({c.reference for c in segment.cast.values() if c.reference})
             if segment.anchor_segment:
                 deps.append(str(frame_file(segment.anchor_segment, "last")))
             yield {
-                "name": segment.id,
+                "basename": "render", "name": segment.id,
+                "doc": "render one segment (anchored on the previous segment's last frame in chain mode)",
                 "actions": [(render_segment, [segment.id])],
                 "file_dep": deps,
                 "targets": [str(render_file(segment.id)), str(frame_file(segment.id, "first")),
@@ -219,53 +227,52 @@ def production_tasks(dodo_file: str) -> dict:
                 "clean": True,
                 "verbosity": 1,
             }
-
-    @create_after(executed="plan", target_regex=r".*build/scores/.*")
-    def task_score():
-        """score one segment's render (offline metrics)"""
-        for segment in current_segments(production):
+        for segment in segments:
             yield {
-                "name": segment.id,
+                "basename": "score", "name": segment.id,
+                "doc": "score one segment's render (offline metrics)",
                 "actions": [(score_segment, [segment.id, production.critic.metrics])],
                 "file_dep": [str(segment_file(segment.id)), str(render_file(segment.id))],
                 "targets": [str(score_file(segment.id))],
                 "uptodate": [config_changed({"metrics": production.critic.metrics})],
                 "clean": True,
             }
+        if not ids:
+            return
+        yield {
+            "basename": "stitch",
+            "doc": "join the renders into build/film.mp4 (no re-encoding) and write build/film.srt",
+            "actions": [(stitch_film, [ids])],
+            "file_dep": [str(PLAN)] + [str(render_file(i)) for i in ids],
+            "targets": [str(FILM), str(SUBTITLES)],
+            "clean": True,
+        }
+        report_deps = [str(PLAN), str(FINDINGS), str(FILM)] + [str(score_file(i)) for i in ids]
+        report_deps += [str(frame_file(i, which)) for i in ids for which in ("first", "last")]
+        yield {
+            "basename": "report",
+            "doc": "write build/report.html: every segment's frames and scores, the script's findings",
+            "actions": [(write_report, [ids])],
+            "file_dep": report_deps,
+            "targets": [str(REPORT)],
+            "clean": True,
+        }
 
-    @create_after(executed="plan", target_regex=r".*build/film\.(mp4|srt)")
-    def task_stitch():
-        """join the renders into build/film.mp4 (no re-encoding) and write build/film.srt"""
-        ids = [s.id for s in current_segments(production)]
-        if ids:
-            return {
-                "actions": [(stitch_film, [ids])],
-                "file_dep": [str(PLAN)] + [str(render_file(i)) for i in ids],
-                "targets": [str(FILM), str(SUBTITLES)],
-                "clean": True,
-            }
-
-    @create_after(executed="plan", target_regex=r".*build/report\.html")
-    def task_report():
-        """write build/report.html: every segment's frames and scores, the film's findings"""
-        ids = [s.id for s in current_segments(production)]
-        if ids:
-            deps = [str(PLAN), str(FINDINGS), str(FILM)] + [str(score_file(i)) for i in ids]
-            deps += [str(frame_file(i, which)) for i in ids for which in ("first", "last")]
-            return {"actions": [(write_report, [ids])], "file_dep": deps, "targets": [str(REPORT)], "clean": True}
+    if command == "run":
+        # Building: these tasks are created once `plan` has run, from the plan it wrote. One creator makes them
+        # all, so doit knows them all at once, which its parallel runner needs (`doit -n`).
+        task_film = create_after(executed="plan", creates=["render", "score", "stitch", "report"])(task_film)
+    # Other commands (list, clean, info, forget) create them now from the last plan, so that `doit list`
+    # shows every render and `doit clean` removes every artifact.
 
     return {
         "DOIT_CONFIG": {
             "dep_file": str(BUILD / ".doit.db"),
             "backend": "sqlite3",  # transactional: a killed build never corrupts the state
-            "default_tasks": ["script", "plan", "render", "score", "stitch", "report"],
         },
         "task_script": task_script,
         "task_plan": task_plan,
-        "task_render": task_render,
-        "task_score": task_score,
-        "task_stitch": task_stitch,
-        "task_report": task_report,
+        "task_film": task_film,
     }
 
 

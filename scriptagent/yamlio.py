@@ -77,10 +77,12 @@ def dump_yaml(data) -> str:
 
 # --- locating a pydantic error in the YAML tree -------------------------------------------------------------
 
-def _position(node, key) -> tuple[int, int] | None:
+def _position(node, key, at_value: bool = False) -> tuple[int, int] | None:
+    """1-based (line, column) of a mapping key (or its scalar value) or of a sequence item."""
     try:
         if isinstance(node, CommentedMap):
-            line, col = node.lc.key(key)
+            scalar = not isinstance(node[key], (dict, list))
+            line, col = node.lc.value(key) if at_value and scalar else node.lc.key(key)
         elif isinstance(node, CommentedSeq):
             line, col = node.lc.item(key)
         else:
@@ -90,36 +92,29 @@ def _position(node, key) -> tuple[int, int] | None:
     return line + 1, col + 1
 
 
-def locate(data, loc: tuple) -> tuple[tuple[int, int] | None, str]:
+def locate(data, loc: tuple, at_value: bool = True) -> tuple[tuple[int, int] | None, str]:
     """Follow a pydantic `loc` through the YAML tree: the deepest known position and a readable field path.
 
-    Elements of `loc` that are not keys of the YAML (a union member's tag, a validator's name) are skipped.
+    Elements of `loc` that are not in the YAML (a union member's tag, a type name) are skipped, except a
+    missing field, which is still named in the path. Value errors point at the value, unknown keys at the key.
     """
     node = data
-    position = _position(data, next(iter(data), None)) if isinstance(data, CommentedMap) and data else None
-    if position is None and isinstance(data, (CommentedMap, CommentedSeq)):
-        position = (data.lc.line + 1, data.lc.col + 1)
+    position = (data.lc.line + 1, data.lc.col + 1) if isinstance(data, (CommentedMap, CommentedSeq)) else None
     path = ""
     for element in loc:
         if isinstance(node, dict) and element in node:
-            position = _position(node, element) or position
+            position = _position(node, element, at_value) or position
             path += f".{element}" if path else str(element)
             node = node[element]
         elif isinstance(node, list) and isinstance(element, int) and 0 <= element < len(node):
             position = _position(node, element) or position
             path += f"[{element}]"
             node = node[element]
-        elif isinstance(element, str) and not element.startswith(("function-", "tagged-union")) and not (
-            isinstance(node, dict) and element in ("int", "str", "float", "bool")):
-            # a key that is missing from the YAML (e.g. a required field): still name it in the path
-            if isinstance(node, dict) and element not in node and _looks_like_field(element):
-                path += f".{element}" if path else element
-                break
+        elif isinstance(node, dict) and isinstance(element, str) and element.isidentifier() and element not in (
+                "int", "str", "float", "bool"):
+            path += f".{element}" if path else element
+            break
     return position, path
-
-
-def _looks_like_field(element: str) -> bool:
-    return element.replace("_", "").replace("-", "").isalnum() and element not in ("int", "str", "float", "bool")
 
 
 def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:
@@ -167,8 +162,8 @@ def validation_problems(error: ValidationError, data, file: str, model: type[Bas
     problems = []
     for item in error.errors():
         loc = tuple(item["loc"])
-        position, path = locate(data, loc)
         kind = item["type"]
+        position, path = locate(data, loc, at_value=kind != "extra_forbidden")
         message, hint = item["msg"], ""
         if kind == "extra_forbidden":
             unknown = str(loc[-1])

@@ -14,6 +14,8 @@ from ruamel.yaml import YAML
 from conftest import DEMO, cli, doit, executed, make_production, up_to_date
 
 from scriptagent.director.video import probe
+from scriptagent.production import load_production
+from scriptagent.scripter import render_script_file, script_state, write_script
 
 
 def renders(output: str) -> list[str]:
@@ -109,9 +111,9 @@ def test_one_shot_edit_rebuilds_only_its_segment(tmp_path):
     folder = make_production(tmp_path / "p", anchoring="none")
     doit(folder)
     before = {i: (folder / "build" / "renders" / f"{i}.mp4").read_bytes() for i in segment_ids(folder)}
-    edit_script(folder, lambda data: shot(data, "sh04").__setitem__("description", "Ana smiles, then looks away."))
+    edit_script(folder, lambda data: shot(data, "sh02").__setitem__("camera_movement", "pan-left"))
     second = doit(folder)
-    target = next(i for i in segment_ids(folder) if i.startswith("sh04") or "sh04" in _shots_of(folder, i))
+    target = next(i for i in segment_ids(folder) if "sh02" in _shots_of(folder, i))
     assert renders(second.stdout) == [f"render:{target}"]
     assert [t for t in executed(second.stdout) if t.startswith("score:")] == [f"score:{target}"]
     assert "stitch" in executed(second.stdout) and "report" in executed(second.stdout)
@@ -203,5 +205,9 @@ def test_demo_builds_from_a_clean_copy(tmp_path):
     plan = json.loads((folder / "build" / "plan.json").read_text())
     frames, _ = probe(folder / "build" / "film.mp4")
     assert frames == plan["frames"] and plan["seconds"] > 20
-    # the committed script is the generated one: a clean build does not rewrite it
-    assert (folder / "script.yaml").read_text() == (DEMO / "script.yaml").read_text()
+    # the committed script is untouched by the build, and is exactly what the scripter writes today
+    committed = (DEMO / "script.yaml").read_text()
+    assert (folder / "script.yaml").read_text() == committed
+    production = load_production(DEMO)
+    assert script_state(committed) == ("pristine", production.scripter_inputs_digest())
+    assert render_script_file(write_script(production), production) == committed

@@ -26,11 +26,11 @@ def errors_of(folder, text: str) -> list[str]:
     ('  look: "flat colours"', '  lok: "flat colours"', "production.yaml:4:3: style.lok: unknown key 'lok' (did you mean 'look'?)"),
     ("resolution: [160, 90]", "resolution: [161, 90]",
      "production.yaml:5:3: style.resolution: 161x90 has an odd side (H.264 yuv420p needs even width and height)"),
-    ("fps: 12", "fps: -5", "production.yaml:6:3: style.fps: Input should be greater than or equal to 1"),
+    ("fps: 12", "fps: -5", "production.yaml:6:8: style.fps: Input should be greater than or equal to 1"),
     ('  - ana: "Are you nervous?"', '  - anna: "Are you nervous?"',
      "production.yaml:18:5: dialogue[2]: speaker 'anna' is not in the cast (known: ana, ben)"),
-    ("  - id: ben", "  - id: ana", "production.yaml:11:5: cast[1].id: 'ana' is already used by cast[0] (cast ids must be unique)"),
-    ("backend: animatic", "backend: wan2", "production.yaml:21:12: director.backend: unknown backend 'wan2' (known: animatic)"),
+    ("  - id: ben", "  - id: ana", "production.yaml:11:9: cast[1].id: 'ana' is already used by cast[0] (cast ids must be unique)"),
+    ("backend: animatic", "backend: wan2", "production.yaml:21:21: director.backend: unknown backend 'wan2' (known: animatic)"),
     ('  - ana: "Are you nervous?"', '  - ana: ""', "production.yaml:18:5: dialogue[2].line: the line is empty"),
     ('  - ana: "Are you nervous?"', '  - ana: 3', "production.yaml:18:5: dialogue[2]: the line of 'ana' must be text, found int"),
     ("title: Small Test\n", "", "production.yaml:1:1: title: required field is missing"),
@@ -45,7 +45,7 @@ def test_bad_production_names_line_column_and_field(tmp_path, old, new, expected
 def test_every_problem_is_reported_at_once(tmp_path):
     text = GOOD.replace("seed: 3", "seed: -1").replace("fps: 12", "fps: 0")
     lines = errors_of(tmp_path, text)
-    assert len(lines) == 2 and lines[0].startswith("production.yaml:2:") and lines[1].startswith("production.yaml:6:")
+    assert len(lines) == 2 and lines[0].startswith("production.yaml:2:7:") and lines[1].startswith("production.yaml:6:8:")
 
 
 def test_missing_reference_image_and_paths_outside(tmp_path):
@@ -108,8 +108,8 @@ scenes:
     with pytest.raises(InputError) as caught:
         load_script(tmp_path)
     lines = str(caught.value).splitlines()
-    assert lines[0] == "script.yaml:7:9: scenes[0].shots[0].duration: Input should be less than or equal to 10"
-    assert lines[1].startswith("script.yaml:12:9: scenes[0].shots[1].shot_size: Input should be 'extreme-wide'")
+    assert lines[0] == "script.yaml:7:19: scenes[0].shots[0].duration: Input should be less than or equal to 10"
+    assert lines[1].startswith("script.yaml:12:20: scenes[0].shots[1].shot_size: Input should be 'extreme-wide'")
 
 
 def test_json_schema_describes_both_files():

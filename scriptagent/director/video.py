@@ -71,8 +71,8 @@ class FrameWriter:
             "-framerate", str(self.fps), "-i", "pipe:0",
             "-an", "-c:v", "libx264", "-preset", "veryfast", "-crf", str(self.crf),
             # Tagged BT.709 so that players and our own decoder agree on the colours at any resolution.
-            "-vf", "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p",
-            "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709",
+            "-vf", "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p,"
+                   "setparams=colorspace=bt709:color_primaries=bt709:color_trc=bt709:range=tv",
             # One thread: multi-threaded x264 output depends on scheduling. No B-frames: every segment's
             # packets start at pts 0 with no edit list, so `concat -c copy` timing adds up exactly.
             "-threads", "1", "-bf", "0",
@@ -154,6 +154,8 @@ def read_frames(path: str | os.PathLike) -> Iterator[np.ndarray]:
     try:
         for data in reader:
             yield np.frombuffer(data, np.uint8).reshape(height, width, 3)
+    except (OSError, RuntimeError) as error:
+        raise BackendError(f"ffmpeg failed while reading {path}: {error}") from error
     finally:
         reader.close()  # stops ffmpeg when the caller stops early
 
@@ -186,7 +188,8 @@ def stitch(videos: list[str | os.PathLike], out: str | os.PathLike) -> None:
     with atomic_path(out) as temporary, tempfile.TemporaryDirectory() as folder:
         listing = Path(folder) / "list.txt"
         listing.write_text("".join(_concat_entry(video) for video in videos), encoding="utf-8")
-        _run_ffmpeg(["-f", "concat", "-safe", "0", "-i", str(listing), "-map", "0:v", "-c", "copy",
+        # -xerror: without it a part that cannot be read is skipped with a warning and the film is short
+        _run_ffmpeg(["-xerror", "-f", "concat", "-safe", "0", "-i", str(listing), "-map", "0:v", "-c", "copy",
                      *BITEXACT_FLAGS, "-movflags", "+faststart", "-f", "mp4", str(temporary)],
                     f"stitch {len(videos)} videos into {out.name}")
 

@@ -10,12 +10,14 @@ Every character keeps one side of the frame for the whole scene (the 180° rule)
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from ..production import (Angle, CameraMovement, Character, DialogueLine, Production, RuleBasedScripterConfig,
                           Scene, Script, ScriptLine, Shot, ShotCharacter, ShotSize, Transition)
 from ..timing import shot_seconds, speech_seconds
 
-SPLIT_LINE_SECONDS = 6.0  # past this a line cuts away to the listener (the paper's reaction shots)
+SPLIT_LINE_SECONDS = 5.5  # past this (about 6 s with the lead-in and tail) a line cuts away to the listener
+MAX_PART_SECONDS = 8.0  # a part of a split line is cut again past this; with lead-in and tail it stays under 10 s
 ESTABLISHING_SECONDS = 3.0
 CLOSING_SECONDS = 3.0
 SINGLES_BEFORE_TWO_SHOT = 4  # re-establish geography after this many singles in a row
@@ -74,6 +76,11 @@ def line_emotion(line: DialogueLine) -> str:
     return "calm"
 
 
+def line_emotion_is_stated(line: DialogueLine) -> bool:
+    """True when the parenthetical names an emotion ('quietly') rather than an action ('opening it')."""
+    return any(word in EMOTION_WORDS for word in re.findall(r"[a-z]+", line.parenthetical.lower()))
+
+
 def is_charged(line: DialogueLine) -> bool:
     """Lines that deserve a close-up: exclamations, emotional questions, strong parentheticals, short punches."""
     emotion = line_emotion(line)
@@ -118,10 +125,12 @@ def _ends_sentence(text: str) -> bool:
     return text.rstrip(_CLOSING_MARKS).endswith((".", "!", "?", "…"))
 
 
-def split_line(text: str, words_per_second: float, limit: float = SPLIT_LINE_SECONDS) -> list[str]:
-    """Cut a line into parts that each take at most `limit` seconds, preferring sentence ends.
+def split_line(text: str, words_per_second: float, limit: float = SPLIT_LINE_SECONDS,
+               part_limit: float = MAX_PART_SECONDS) -> list[str]:
+    """Cut a line longer than `limit` seconds into parts of at most `part_limit` seconds, preferring sentence ends.
 
-    Each cut is the one that balances the two halves best; halves still too long are cut again. A text with no
+    Each cut is the one that balances the two halves best; halves still longer than `part_limit` are cut again
+    (a part may run a little longer than the first limit: better than cutting mid-sentence). A text with no
     single space to cut at stays whole (its shot is then clamped to the maximum).
     """
     if speech_seconds(text, words_per_second) <= limit:
@@ -135,7 +144,8 @@ def split_line(text: str, words_per_second: float, limit: float = SPLIT_LINE_SEC
         return max(speech_seconds(text[:point], words_per_second), speech_seconds(text[point + 1:], words_per_second))
 
     best = min(candidates, key=longer_half)  # min() keeps the earliest of equals: deterministic
-    return split_line(text[:best], words_per_second, limit) + split_line(text[best + 1:], words_per_second, limit)
+    return (split_line(text[:best], words_per_second, part_limit, part_limit)
+            + split_line(text[best + 1:], words_per_second, part_limit, part_limit))
 
 
 # --- screen geography ---------------------------------------------------------------------------------------
@@ -181,9 +191,13 @@ def _side(position: str) -> str:
 
 
 def _frame_place(position: str) -> str:
-    return {"left": "frame left", "right": "frame right"}.get(_side(position),
-                                                            "center frame" if position.startswith("center,")
-                                                            else "in the background")
+    """Where a position puts someone, in description words."""
+    side = _side(position)
+    if side != "center":
+        return f"frame {side}"
+    if position.startswith("center,"):
+        return "center frame"
+    return "further back" if "behind the others" in position else "in the background"
 
 
 def _sentence(text: str) -> str:
@@ -246,7 +260,7 @@ class _SceneWriter:
     # --- helpers ---
 
     def _add_shot(self, size: ShotSize, description: str, characters: list[ShotCharacter],
-                  dialogue: list[ScriptLine] = (), duration: float | None = None, angle: Angle = Angle.eye_level,
+                  dialogue: Sequence[ScriptLine] = (), duration: float | None = None, angle: Angle = Angle.eye_level,
                   movement: CameraMovement = CameraMovement.static) -> None:
         if duration is None:
             duration = shot_seconds([line.line for line in dialogue], self.config.words_per_second)
@@ -274,7 +288,9 @@ class _SceneWriter:
     def _placement(self) -> str:
         """'Mara stands frame left, Theo frame right and Ivo in the background.'"""
         places = [f"{self.names[character]} {_frame_place(self.home[character])}" for character in self.order]
-        return f"{places[0].replace(' ', ' stands ', 1) if len(places) == 1 else _join_names(places)}."
+        first = self.order[0]
+        places[0] = f"{self.names[first]} stands {_frame_place(self.home[first])}"
+        return _join_names(places) + "."
 
     def _angle(self, size: ShotSize, emotion: str) -> Angle:
         if size != ShotSize.close_up or len(self.shots) - self.last_angled_shot < ANGLE_COOLDOWN_SHOTS:
@@ -289,7 +305,7 @@ class _SceneWriter:
 
     def _establishing_shot(self) -> None:
         characters = [self._in_place(character, "waits", "watchful") for character in self.order]
-        description = (f"Extreme wide, slow push in. {_sentence(self.production.setting)} {self._placement()}")
+        description = f"Extreme wide, slow push in. {_sentence(self.production.setting)} {self._placement()}"
         self._add_shot(ShotSize.extreme_wide, description, characters, duration=ESTABLISHING_SECONDS,
                        movement=CameraMovement.dolly_in)
 
@@ -322,9 +338,9 @@ class _SceneWriter:
             return ShotSize.close_up
         if listener and self.singles_since_geography >= SINGLES_BEFORE_TWO_SHOT:
             return ShotSize.two_shot
-        # an action in the parenthetical needs hands and props in frame
-        return ShotSize.medium if line.parenthetical and not line_emotion_is_stated(line) else \
-            ShotSize.medium_close_up
+        if line.parenthetical and not line_emotion_is_stated(line):
+            return ShotSize.medium  # an action in the parenthetical needs hands and props in frame
+        return ShotSize.medium_close_up
 
     def _speaker_shot(self, size: ShotSize, line: DialogueLine, text: str, emotion: str,
                       listener: str | None) -> None:
@@ -345,8 +361,9 @@ class _SceneWriter:
                 description = f"Over {listener_name}'s shoulder onto {name}. {speaks} {listener_name} listens."
             else:
                 listener_in_frame = self._in_place(listener, "listens", reaction)
-                description = (f"Two-shot: {name} {_frame_place(self.home[speaker])}, {listener_name} "
-                               f"{_frame_place(self.home[listener])}. {speaks} {listener_name} listens, {reaction}.")
+                left_to_right = sorted([speaker, listener], key=lambda c: self.order.index(c))
+                framing = ", ".join(f"{self.names[c]} {_frame_place(self.home[c])}" for c in left_to_right)
+                description = f"Two-shot: {framing}. {speaks} {listener_name} listens, {reaction}."
             characters = [self._in_place(speaker, action, expression), listener_in_frame]
         else:
             self.singles_since_geography += 1
@@ -376,7 +393,3 @@ class _SceneWriter:
                        f"{name}, {expression}, keeps talking.")
         self._add_shot(size, description, [character], [ScriptLine(speaker=line.speaker, line=text, emotion=emotion)])
 
-
-def line_emotion_is_stated(line: DialogueLine) -> bool:
-    """True when the parenthetical names an emotion ('quietly') rather than an action ('opening it')."""
-    return any(word in EMOTION_WORDS for word in re.findall(r"[a-z]+", line.parenthetical.lower()))
