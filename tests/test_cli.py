@@ -82,3 +82,10 @@ def test_ci_runs_the_readme_test_command():
     commands = re.findall(r"```(?:bash|sh)\n(.*?)```", README, re.S)
     test_command = next(line for block in commands for line in block.splitlines() if "pytest" in line)
     assert test_command.strip() in (REPO / ".ci" / "run").read_text()
+
+
+def test_root_dodo_builds_every_production():
+    listed = doit(REPO, "list")
+    assert re.search(r"^production\b", listed.stdout, re.M)
+    every = doit(REPO, "list", "--all")
+    assert "production:demo" in every.stdout
