@@ -2,15 +2,21 @@
 
 Each production keeps its own task graph and state (productions/NAME/build/); this file runs those graphs,
 so `doit` here is the same as `doit` in every production folder. `doit list` shows one task per production.
+
+The training recipes under recipes/ are tasks too, run only when named: `doit train:sft`, `doit train:reward`,
+`doit train:grpo`, `doit eval:scripter`, `doit scriptbench` (scriptagent/training/tasks.py).
 """
 
 import subprocess
 import sys
 from pathlib import Path
 
+from scriptagent.training.tasks import task_eval, task_scriptbench, task_train  # noqa: F401 (doit collects task_*)
+
 PRODUCTIONS = sorted(p.parent for p in Path("productions").glob("*/production.yaml"))
 
-DOIT_CONFIG = {"dep_file": ".doit.db", "backend": "sqlite3", "verbosity": 2}
+# a plain `doit` builds the films; training needs a GPU-sized budget and runs only when asked for
+DOIT_CONFIG = {"dep_file": ".doit.db", "backend": "sqlite3", "verbosity": 2, "default_tasks": ["production"]}
 
 
 def build_production(folder: Path, command: str = "run") -> bool:

@@ -1,4 +1,4 @@
-"""The `scriptagent` command: new, build, validate, plan, script, schema.
+"""The `scriptagent` command: new, build, validate, plan, calibrate, script, schema.
 
 Errors meant for the user print one line per problem and exit 2; `--debug` shows the traceback.
 """
@@ -48,6 +48,8 @@ def cmd_build(args) -> int:
     from doit.cmd_base import ModuleTaskLoader
     from doit.doit_cmd import DoitMain
 
+    from .files import release_build_lock
+    from .production import BUILD_DIR
     from .tasks import DOIT_COMMANDS, production_tasks
 
     folder = production_folder(args.dir)
@@ -57,7 +59,10 @@ def cmd_build(args) -> int:
     with working_directory(folder):
         command = doit_args[0] if doit_args and doit_args[0] in DOIT_COMMANDS else "run"
         tasks = production_tasks(str(Path.cwd() / "dodo.py"), command)
-        return DoitMain(ModuleTaskLoader(tasks)).run(doit_args)
+        try:
+            return DoitMain(ModuleTaskLoader(tasks)).run(doit_args)
+        finally:
+            release_build_lock(BUILD_DIR)  # production_tasks took it for this run
 
 
 def cmd_validate(args) -> int:
@@ -75,13 +80,20 @@ def cmd_validate(args) -> int:
     for problem in findings_to_problems(findings, tree, SCRIPT_FILE):
         print(problem)
     errors = sum(f.severity == "error" for f in findings)
+    if not errors:  # what the build's plan would still refuse (a shot shorter than one frame)
+        from .director import plan_segments
+        from .yamlio import located
+        try:
+            plan_segments(production, script)
+        except InputError as error:
+            raise located(error, tree) from None
     shots = len(script.shots())
     print(f"{SCRIPT_FILE}: {shots} shots, {script.duration:.1f} s; {errors} errors, {len(findings) - errors} warnings")
     return EXIT_USER_ERROR if errors else 0
 
 
 def cmd_plan(args) -> int:
-    from .director import plan_segments
+    from .director import anchor_text, plan_segments, render_geometry
     from .production import load_production, load_script
 
     folder = production_folder(args.dir)
@@ -89,11 +101,24 @@ def cmd_plan(args) -> int:
     script, _ = load_script(folder)
     segments = plan_segments(production, script)
     fps = production.style.fps
-    rows = [("segment", "shots", "seconds", "frames", "anchor")]
+    # model: what renders it; render: frames at the model's own rate; size: what the model renders at
+    rows = [["segment", "shots", "seconds", "frames", "model", "render", "size", "anchor"]]
+    if args.estimate:
+        from .director.calibration import estimate
+
+        rows[0] += ["peak", "time"]
     for segment in segments:
         shots = ", ".join(p.shot.id if p.parts == 1 else f"{p.shot.id} ({p.part}/{p.parts})" for p in segment.shots)
-        rows.append((segment.id, shots, f"{segment.frames / fps:.2f}", str(segment.frames),
-                     segment.anchor_segment or "-"))
+        with working_directory(folder):  # a model folder is relative to the production, as in a build
+            model, frames, model_fps, size = render_geometry(segment.director, segment)
+        rows.append([segment.id, shots, f"{segment.frames / fps:.2f}", str(segment.frames), model,
+                     f"{frames}@{model_fps}fps", f"{size[0]}x{size[1]}", anchor_text(segment)])
+        if args.estimate:
+            rows[-1] += estimate(segment.director, frames, size).cells()
+    if segments and tuple(size) != tuple(production.style.resolution):
+        width, height = production.style.resolution
+        print(f"{model}: Adjusting ({width}, {height}) -> ({size[0]}, {size[1]}); frames are scaled back",
+              file=sys.stderr)
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
@@ -103,13 +128,68 @@ def cmd_plan(args) -> int:
     return 0
 
 
-def cmd_script(args) -> int:
+def cmd_calibrate(args) -> int:
+    from .director.calibration import cache_file, calibrate
     from .production import load_production
-    from .scripter import ensure_script
 
     folder = production_folder(args.dir)
-    outcome = ensure_script(folder, load_production(folder), force=args.force)
+    production = load_production(folder)
+    director = production.director
+    if director.backend != "diffusers":
+        print(f"the {director.backend} backend needs no calibration (it runs on the CPU)")
+        return 0
+    with working_directory(folder):
+        measurements = calibrate(director.model_dump(mode="json"), production.style.resolution,
+                                 director.max_segment_seconds)
+    for m in measurements:
+        peak = "?" if m["peak_bytes"] is None else f"{m['peak_bytes'] / 2 ** 30:.2f} GiB"
+        print(f"{director.pipeline} {m['frames']} frames: {m['seconds']:.1f} s, peak {peak} on {m['device']}")
+    print(f"stored in {cache_file()}; `scriptagent plan --estimate` uses it")
+    return 0
+
+
+def cmd_script(args) -> int:
+    from .files import build_lock
+    from .production import BUILD_DIR, load_production
+    from .scripter import configure, ensure_script, generate_script_file
+    from .scripter.dialogue import load_dialogue_file
+
+    overrides = {"backend": args.backend, "model": args.model, "base_url": args.base_url}
+    chosen = any(value is not None for value in overrides.values())
+    if args.dialogue:  # outside a production: print the script
+        if args.dir != ".":
+            raise InputError(Problem("scriptagent script", "give a production folder or --dialogue FILE, not both"))
+        production = load_dialogue_file(args.dialogue)
+        scripter = configure(production.scripter, **overrides) if chosen else None
+        sys.stdout.write(generate_script_file(production, Path.cwd(), scripter))
+        return 0
+    folder = production_folder(args.dir)
+    production = load_production(folder)
+    scripter = configure(production.scripter, **overrides) if chosen else None
+    # Naming a backend or model asks for a new script: the current one, edited or not, goes to script.yaml.bak.
+    with build_lock(folder / BUILD_DIR):  # not while a build reads the script
+        outcome = ensure_script(folder, production, force=args.force or chosen, scripter=scripter)
     print(f"script.yaml: {outcome}")
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from .critic.compare import build_folder, comparison, markdown, write_comparison
+
+    builds = {}
+    for value in args.dirs:
+        build = build_folder(Path(value))
+        if not (build / "scores" / "_film.json").is_file():
+            raise InputError(Problem(value, "no film scores here", hint="build it first with `doit`, or pass a "
+                                                                         "production or build folder"))
+        name = Path(value).resolve().name if Path(value).resolve().name != "build" else \
+            Path(value).resolve().parent.name
+        builds[name if name not in builds else value] = build
+    if args.out:
+        table = write_comparison(builds, Path(args.out).with_suffix(".md"), Path(args.out).with_suffix(".json"))
+    else:
+        table = comparison(builds)
+    sys.stdout.write(markdown(table))
     return 0
 
 
@@ -142,11 +222,32 @@ def parser() -> argparse.ArgumentParser:
         command = commands.add_parser(name, help=text)
         command.add_argument("dir", nargs="?", default=".")
         command.set_defaults(run=function)
+        if name == "plan":
+            command.add_argument("--estimate", action="store_true",
+                                 help="add the expected peak GPU memory and time per segment (`scriptagent calibrate`)")
 
     script = commands.add_parser("script", help="(re)write script.yaml with the configured scripter")
     script.add_argument("dir", nargs="?", default=".")
     script.add_argument("--force", action="store_true", help="overwrite an edited script (kept as script.yaml.bak)")
+    script.add_argument("--backend", help="scripter backend for this run: rule-based, transformers or openai "
+                                          "(regenerates; the current script goes to script.yaml.bak)")
+    script.add_argument("--model", help="model for this run: a Hugging Face id or checkpoint folder (transformers), "
+                                        "or the server's model name (openai)")
+    script.add_argument("--base-url", help="OpenAI-compatible server for this run, e.g. http://localhost:8000/v1")
+    script.add_argument("--dialogue", metavar="FILE", help="script a dialogue file outside a production and print "
+                                                           "the YAML (`Speaker: line` text, or YAML with a dialogue "
+                                                           "list)")
     script.set_defaults(run=cmd_script)
+
+    calibrate = commands.add_parser("calibrate", help="measure the video model's peak memory and time here "
+                                                      "(for `plan --estimate`)")
+    calibrate.add_argument("dir", nargs="?", default=".")
+    calibrate.set_defaults(run=cmd_calibrate)
+
+    compare = commands.add_parser("compare", help="every metric and rubric of several builds side by side")
+    compare.add_argument("dirs", nargs="+", metavar="DIR", help="production folders (or their build/ folders)")
+    compare.add_argument("--out", metavar="FILE", help="also write FILE.md and FILE.json")
+    compare.set_defaults(run=cmd_compare)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of production.yaml and script.yaml")
     schema.set_defaults(run=cmd_schema)

@@ -8,6 +8,7 @@ with `--debug` or `SCRIPTAGENT_DEBUG=1`.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 
 EXIT_USER_ERROR = 2
@@ -38,11 +39,36 @@ class Problem:
         text += self.message
         if self.hint:
             text += f" ({self.hint})"
-        return text
+        return one_line(text)
+
+
+# Control characters (line breaks among them, NUL, escape sequences) shown escaped, "\\n": a problem quoting the
+# user's text stays one printable line.
+CONTROLS = {code: chr(code).encode("unicode_escape").decode("ascii")
+            for code in [*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029] if code != 0x09}
+
+
+def one_line(text: str) -> str:
+    return text.translate(CONTROLS)
 
 
 class ScriptAgentError(Exception):
     """Base of every error meant for the user; never shown with a traceback unless debugging."""
+
+    def __str__(self) -> str:
+        return redact_secrets(super().__str__())
+
+
+# Environment variables that hold credentials (OPENAI_API_KEY, HF_TOKEN, AWS_SECRET_ACCESS_KEY, ...): their values
+# never appear in a message, whatever a server or a library echoed into it.
+SECRET_NAME = re.compile(r"(^|_)(API_?KEY|KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?)(_|$)")
+
+
+def redact_secrets(text: str) -> str:
+    for name, value in os.environ.items():
+        if len(value) >= 8 and SECRET_NAME.search(name.upper()) and value in text:
+            text = text.replace(value, f"${name}")
+    return text
 
 
 class InputError(ScriptAgentError):

@@ -10,9 +10,14 @@ import contextlib
 import hashlib
 import json
 import os
+import re
+import socket
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
+
+from .errors import ScriptAgentError
 
 
 @contextlib.contextmanager
@@ -80,3 +85,140 @@ def templates_dir() -> Path:
     """The jinja2 templates: packaged inside the wheel, or the repository's top-level templates/ folder."""
     packaged = Path(__file__).parent / "templates"
     return packaged if packaged.is_dir() else Path(__file__).parent.parent / "templates"
+
+
+# --- paths that stay inside the production folder ------------------------------------------------------------
+
+def is_inside(root: str | os.PathLike, path: str | os.PathLike) -> bool:
+    """True when `path` (relative to `root`, symlinks followed) resolves to a place inside `root`."""
+    root = Path(root).resolve()
+    return (root / path).resolve().is_relative_to(root)
+
+
+def links_leaving(root: str | os.PathLike, folder: str | os.PathLike) -> list[Path]:
+    """Symlinks under `root`/`folder` (the folder itself included) that point outside `root`, as relative paths.
+
+    A production cloned from someone else must not make a build read or write outside its folder: a
+    `build -> ~/.ssh` link, a `cast/face.png -> /etc/shadow` link.
+    """
+    root = Path(root).resolve()
+    start = root / folder
+    if not start.is_symlink() and not start.is_dir():
+        return []
+    if start.is_symlink():
+        return [] if is_inside(root, start) else [Path(folder)]
+    leaving = []
+    for parent, folders, files in os.walk(start):
+        for name in folders + files:
+            entry = Path(parent) / name
+            if entry.is_symlink() and not is_inside(root, entry):
+                leaving.append(entry.relative_to(root))
+    return sorted(leaving)
+
+
+# --- one build at a time, and what a killed build left behind -------------------------------------------------
+
+LOCK_FILE = ".lock"
+LOCK_OWNER = ".lock.owner"
+# atomic_path's temporary names: .<stem>.<8 random chars>.tmp<suffix>
+TEMPORARY = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp(\.[A-Za-z0-9]+)?$")
+_held_locks: dict[Path, object] = {}
+
+
+class BuildLocked(ScriptAgentError):
+    """Another process is building (or cleaning) the same production."""
+
+
+def hold_build_lock(build: str | os.PathLike) -> None:
+    """Take the production's build lock for the rest of this process, or raise BuildLocked at once.
+
+    The lock is an OS file lock (flock): the system drops it when the process ends, even when it is killed,
+    so a crashed build never leaves a stale lock behind. Taking it again in the same process is a no-op.
+    """
+    from filelock import FileLock, Timeout
+
+    build = Path(build)
+    path = (build / LOCK_FILE).resolve()
+    if path in _held_locks:
+        return
+    build.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(path, timeout=0, thread_local=False)
+    try:
+        lock.acquire()
+    except Timeout:
+        try:
+            owner = (build / LOCK_OWNER).read_text(encoding="utf-8").strip()
+        except OSError:
+            owner = "owner unknown"
+        raise BuildLocked(f"{os.path.relpath(path)}: another doit is building this production ({owner}); wait for "
+                          "it to finish or stop it, then run doit again") from None
+    _held_locks[path] = lock
+    started = time.strftime("%Y-%m-%d %H:%M:%S")
+    write_atomic(build / LOCK_OWNER, f"pid {os.getpid()} on {socket.gethostname()}, since {started}\n")
+
+
+def release_build_lock(build: str | os.PathLike) -> None:
+    lock = _held_locks.pop((Path(build) / LOCK_FILE).resolve(), None)
+    if lock is not None:
+        (Path(build) / LOCK_OWNER).unlink(missing_ok=True)
+        lock.release()
+
+
+@contextlib.contextmanager
+def build_lock(build: str | os.PathLike) -> Iterator[None]:
+    """Hold the build lock for a block (kept if this process already held it)."""
+    already = (Path(build) / LOCK_FILE).resolve() in _held_locks
+    hold_build_lock(build)
+    try:
+        yield
+    finally:
+        if not already:
+            release_build_lock(build)
+
+
+def remove_temporaries(folder: str | os.PathLike, build: str = "build") -> list[Path]:
+    """Delete the temporary files a killed build left (they were never renamed into place, so nothing took
+    them for finished artifacts). Only safe while holding the build lock: a running build owns its own."""
+    folder = Path(folder)
+    candidates = [p for p in folder.iterdir() if p.is_file()] if folder.is_dir() else []
+    for parent, _, files in os.walk(folder / build):
+        candidates += [Path(parent) / name for name in files]
+    removed = []
+    for path in candidates:
+        if TEMPORARY.match(path.name) and not path.is_symlink():
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
+def prepare_build(folder: str | os.PathLike, build: str = "build") -> None:
+    """Before a command changes a production's build: nothing under build/ links out of the production folder,
+    this process holds the build lock, and the temporary files of a killed build are gone."""
+    leaving = links_leaving(folder, build)
+    if leaving:
+        raise ScriptAgentError(f"{leaving[0]}: a symlink to outside the production folder; remove it (a build "
+                               "writes only inside its production folder)")
+    hold_build_lock(Path(folder) / build)
+    remove_temporaries(folder, build)
+
+
+def reference_problem(folder: str | os.PathLike, reference: str) -> tuple[str, str] | None:
+    """What is wrong with a cast reference image, as (message, hint), or None when it is a readable image
+    inside the production folder (a symlink that leads out of it is refused like a `../` path)."""
+    path = Path(folder) / reference
+    try:
+        if not path.is_file():
+            return f"reference image '{reference}' not found", "put the image there or remove the key"
+        if not is_inside(folder, reference):
+            return (f"'{reference}' links to outside the production folder",
+                    "copy the image into the production folder")
+    except (OSError, ValueError) as error:  # a NUL byte, a name too long, a loop of links
+        return f"'{reference}' is not a usable path ({error})", "use a path like cast/name.png"
+    from PIL import Image
+
+    try:
+        with Image.open(path) as image:
+            image.verify()
+    except Exception as error:  # Pillow raises many kinds: unidentified, truncated, decompression bomb
+        return f"'{reference}' is not an image Pillow can read ({error})", "use a PNG or JPEG"
+    return None

@@ -14,9 +14,10 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator, model_validator
 
 from .errors import InputError, Problem
+from .files import links_leaving, reference_problem
 from .yamlio import load_yaml_file, validate_yaml
 
 PRODUCTION_FILE = "production.yaml"
@@ -30,9 +31,10 @@ Identifier = Annotated[str, Field(pattern=ID_PATTERN, max_length=40,
 
 
 class Strict(BaseModel):
-    """Unknown keys are errors (with a 'did you mean' hint): a typo must never be silently ignored."""
+    """Unknown keys are errors (with a 'did you mean' hint): a typo must never be silently ignored.
+    No number is NaN or infinite (`.nan` would pass every bound check, since every comparison with it is false)."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
 
 
 # --- production.yaml ----------------------------------------------------------------------------------------
@@ -110,30 +112,199 @@ class RuleBasedScripterConfig(Strict):
     closing_shot: bool = Field(True, description="end on a wide shot after the last line")
 
 
-ScripterConfig = Annotated[Union[RuleBasedScripterConfig], Field(discriminator="backend")]
+class LanguageModelScripterSettings(Strict):
+    """What the scripters that ask a language model share: sampling, and the validate-and-repair loop."""
+
+    words_per_second: float = Field(2.6, gt=0.5, le=8, description="speech rate the shots are timed and checked with")
+    temperature: float = Field(0.7, ge=0, le=2, description="sampling temperature; 0 decodes greedily")
+    max_new_tokens: int = Field(4096, ge=16, le=131072, description="longest reply, in tokens")
+    seed: int | None = Field(None, ge=0, description="sampling seed (default: the production's seed)")
+    repair_rounds: int = Field(3, ge=0, le=10, description="times the validators' findings go back to the model for "
+                                                         "a corrected script before the build gives up")
+
+
+class TransformersScripterConfig(LanguageModelScripterSettings):
+    backend: Literal["transformers"] = "transformers"
+    model: str = Field(min_length=1, description="Hugging Face model id, or a checkpoint folder (relative to the "
+                                                 "production folder), e.g. Qwen/Qwen2.5-7B-Instruct")
+    device: str = Field("auto", pattern=r"^(auto|cpu|mps|cuda(:\d+)?)$", description="auto, cpu, cuda, cuda:N or mps")
+    dtype: Literal["auto", "bfloat16", "float16", "float32"] = Field(
+        "auto", description="weights' precision; auto: bfloat16 (or float16) on a GPU, float32 on the CPU")
+    trust_remote_code: bool = Field(False, description="run Python code shipped with the model (only for models you "
+                                                       "trust)")
+
+
+class OpenAIScripterConfig(LanguageModelScripterSettings):
+    backend: Literal["openai"] = "openai"
+    model: str = Field(min_length=1, description="model name as the server knows it")
+    base_url: str = Field("https://api.openai.com/v1", pattern=r"^https?://\S+$",
+                          description="the OpenAI-compatible API root, e.g. http://localhost:8000/v1 (vLLM), "
+                                      "http://localhost:11434/v1 (Ollama), http://localhost:8080/v1 (llama.cpp)")
+    api_key_env: str = Field("OPENAI_API_KEY", description="NAME of the environment variable holding the API key; "
+                                                           "the key itself never goes in a file")
+    timeout: float = Field(300, gt=0, le=3600, description="seconds to wait for one reply")
+    retries: int = Field(3, ge=0, le=10, description="retries with backoff on 429, 5xx and timeouts")
+    response_format: Literal["auto", "json_schema", "json_object", "text"] = Field(
+        "auto", description="what to ask the server for; auto: json_schema, falling back to json_object, then text")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_key_in_yaml(cls, value):
+        if isinstance(value, dict) and "api_key" in value:
+            raise ValueError("api_key: never write the key in production.yaml (hint: export it, e.g. "
+                             "OPENAI_API_KEY=..., and name that variable in api_key_env)")
+        return value
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _names_a_variable(cls, value: str) -> str:
+        # Upper case only: a pasted key (mixed case, dashes) is refused here instead of being echoed in messages.
+        if not re.fullmatch(r"[A-Z_][A-Z0-9_]*", value):
+            raise ValueError("must be the name of an environment variable, like OPENAI_API_KEY, not the key itself")
+        return value
+
+
+ScripterConfig = Annotated[Union[RuleBasedScripterConfig, TransformersScripterConfig, OpenAIScripterConfig],
+                           Field(discriminator="backend")]
 
 
 class Anchoring(str, Enum):
     chain = "chain"  # the paper's first-last frame anchoring: segment k+1 starts from segment k's last frame
     none = "none"    # segments rendered independently
+    keyframe = "keyframe"  # each segment starts from its own keyframe (the shot's opening picture), made first
 
 
 class AnimaticDirectorConfig(Strict):
     backend: Literal["animatic"] = "animatic"
     max_segment_seconds: float = Field(5.0, gt=0, le=60, description="longest segment the video model renders")
-    anchoring: Anchoring = Field(Anchoring.chain, description="chain (first-last frame anchoring) or none")
+    anchoring: Anchoring = Field(Anchoring.chain, description="chain (first-last frame anchoring), keyframe (each "
+                                 "segment starts from its drawn opening picture) or none")
     pack_shots: bool = Field(True, description="put several consecutive shots in one segment when they fit")
     crf: int = Field(20, ge=0, le=51, description="H.264 quality (lower is better)")
 
 
-DirectorConfig = Annotated[Union[AnimaticDirectorConfig], Field(discriminator="backend")]
+class IPAdapterConfig(Strict):
+    """An IP-Adapter for the keyframe model: the cast reference images condition every keyframe they appear in."""
 
-KNOWN_METRICS = ("structure", "continuity", "dynamic")
+    model: str = Field(description="Hugging Face id or local folder of the IP-Adapter weights (e.g. h94/IP-Adapter)")
+    subfolder: str = Field("", description="folder inside `model` holding the weights (e.g. sdxl_models)")
+    weight_name: str = Field(description="weights file (e.g. ip-adapter_sdxl.safetensors)")
+    image_encoder_folder: str | None = Field("image_encoder", description="image encoder folder, relative to "
+                                             "`model`/`subfolder` (Flux: the encoder's id or folder, e.g. "
+                                             "openai/clip-vit-large-patch14); null when the pipeline has one")
+    scale: float = Field(0.6, ge=0, le=2, description="how strongly the references steer the picture")
+
+
+VIDEO_PIPELINES = ("wan-i2v", "ltx", "cogvideox-i2v", "hunyuan-i2v")
+
+
+class DiffusersDirectorConfig(Strict):
+    """Open image-to-video models through diffusers (see scriptagent/director/pipelines/ for each pipeline)."""
+
+    backend: Literal["diffusers"]
+    pipeline: Literal[VIDEO_PIPELINES] = Field(description="image-to-video pipeline: " + ", ".join(VIDEO_PIPELINES))
+    model: str = Field(min_length=1, description="Hugging Face id or local folder of the video model")
+    keyframe_model: str | None = Field(None, description="text-to-image model (Flux, SDXL, ...) for the opening "
+                                       "pictures; null: the animatic draws them (a storyboard the model animates)")
+    dtype: Literal["auto", "bfloat16", "float16", "float32"] = Field(
+        "auto", description="auto: bfloat16 on a GPU, float32 on the CPU")
+    device: str = Field("auto", pattern=r"^(auto|cpu|mps|cuda(:\d+)?)$", description="auto, cpu, mps, cuda, cuda:1")
+    cpu_offload: bool = Field(False, description="keep only the working model on the GPU (less memory, slower)")
+    vae_tiling: bool = Field(False, description="decode the video in tiles (much less memory at high resolution)")
+    steps: int | None = Field(None, ge=1, le=500, description="denoising steps (null: the pipeline's default)")
+    guidance: float | None = Field(None, ge=0, le=30, description="guidance scale (null: the pipeline's default)")
+    negative_prompt: str = Field("", description="what the pictures must not show")
+    fps: int | None = Field(None, ge=1, le=120, description="the model's native frame rate (null: the pipeline's)")
+    keyframe_steps: int | None = Field(None, ge=1, le=500, description="denoising steps of the keyframe model")
+    keyframe_guidance: float | None = Field(None, ge=0, le=30, description="guidance scale of the keyframe model")
+    ip_adapter: IPAdapterConfig | None = Field(None, description="identity from the cast reference images")
+    trust_remote_code: bool = Field(False, description="run code shipped with the model (only if you trust it)")
+    max_segment_seconds: float = Field(5.0, gt=0, le=60, description="longest segment the video model renders")
+    anchoring: Anchoring = Field(Anchoring.chain, description="chain (the previous segment's last frame), keyframe "
+                                 "(each segment from its own opening picture) or none")
+    pack_shots: bool = Field(False, description="several shots in one render (a video model cannot cut: keep false)")
+    crf: int = Field(18, ge=0, le=51, description="H.264 quality (lower is better)")
+
+
+DirectorConfig = Annotated[Union[AnimaticDirectorConfig, DiffusersDirectorConfig], Field(discriminator="backend")]
+
+KNOWN_METRICS = ("structure", "continuity", "dynamic", "vsa", "clip_score", "subject_consistency",
+                 "background_consistency")
+OFFLINE_METRICS = ("structure", "continuity", "dynamic")  # need no model weights
+
+
+class JudgeSettings(Strict):
+    """What every rubric judge has besides its backend's settings."""
+
+    temperature: float = Field(0.0, ge=0, le=2, description="sampling temperature; 0 decodes greedily")
+    max_new_tokens: int = Field(1024, ge=16, le=32768, description="longest reply, in tokens")
+    reply_retries: int = Field(2, ge=0, le=10, description="new tries after a reply that is not a valid rubric, "
+                                                          "before the rubric is reported as skipped")
+    max_images: int = Field(12, ge=1, le=64, description="most frames sent with a film rubric")
+
+
+class OpenAIJudgeConfig(JudgeSettings):
+    """A judge behind an OpenAI-compatible server (the scripter's openai backend); films need a vision model."""
+
+    backend: Literal["openai"] = "openai"
+    model: str = Field(min_length=1, description="model name as the server knows it")
+    base_url: str = Field("https://api.openai.com/v1", pattern=r"^https?://\S+$",
+                          description="the OpenAI-compatible API root, e.g. http://localhost:8000/v1")
+    api_key_env: str = Field("OPENAI_API_KEY", pattern=r"^[A-Z_][A-Z0-9_]*$",
+                             description="NAME of the environment variable holding the API key")
+    timeout: float = Field(300, gt=0, le=3600, description="seconds to wait for one reply")
+    retries: int = Field(3, ge=0, le=10, description="retries with backoff on 429, 5xx and timeouts")
+    response_format: Literal["auto", "json_schema", "json_object", "text"] = Field(
+        "auto", description="what to ask the server for; auto: json_schema, falling back to json_object, then text")
+
+
+class TransformersJudgeConfig(JudgeSettings):
+    """A judge run locally through transformers: an image-text-to-text model (a VLM) judges films."""
+
+    backend: Literal["transformers"] = "transformers"
+    model: str = Field(min_length=1, description="Hugging Face id or local folder")
+    device: str = Field("auto", pattern=r"^(auto|cpu|mps|cuda(:\d+)?)$", description="auto, cpu, cuda, cuda:N or mps")
+    dtype: Literal["auto", "bfloat16", "float16", "float32"] = Field("auto", description="weights' precision")
+    trust_remote_code: bool = Field(False, description="run Python code shipped with the model (only for models you "
+                                                       "trust)")
+
+
+JudgeConfig = Annotated[Union[OpenAIJudgeConfig, TransformersJudgeConfig], Field(discriminator="backend")]
+
+
+class RetakeConfig(Strict):
+    """Critic in the loop: a segment scoring under `below` is rendered again with the next seed."""
+
+    metric: Literal["vsa", "continuity", "judge"] = Field(description="what a take is scored on")
+    below: float = Field(description="re-render a segment whose take scores under this")
+    max_takes: int = Field(3, ge=1, le=10, description="most takes per segment; the best one is used")
 
 
 class CriticConfig(Strict):
-    metrics: list[str] = Field(list(KNOWN_METRICS), description=f"metrics to compute: {', '.join(KNOWN_METRICS)}")
-    judge: Literal["none"] = Field("none", description="rubric judge backend; 'none' runs the offline metrics only")
+    metrics: list[str] = Field(list(OFFLINE_METRICS), description=f"metrics to compute: {', '.join(KNOWN_METRICS)}")
+    clip_model: str = Field("openai/clip-vit-base-patch32", min_length=1,
+                            description="CLIP or SigLIP checkpoint (Hub id or local folder) for vsa, clip_score "
+                                        "and background_consistency")
+    subject_model: str = Field("facebook/dino-vitb16", min_length=1,
+                               description="vision model (Hub id or local folder) for subject_consistency")
+    sample_fps: float = Field(4.0, gt=0, le=120, description="frames per second sampled for the model metrics")
+    judge: JudgeConfig | None = Field(None, description="rubric judge: none, or {backend: openai | transformers, "
+                                                        "model: ...}")
+    retake: RetakeConfig | None = Field(None, description="re-render segments that score under a threshold")
+
+    @field_validator("judge", mode="before")
+    @classmethod
+    def _none_is_no_judge(cls, value):
+        if isinstance(value, str):  # `judge: none` in YAML; any other word is a mistake
+            if value == "none":
+                return None
+            raise ValueError(f"'{value}' is not a judge (hint: none, or {{backend: openai | transformers, "
+                             "model: ...})")
+        return value
+
+    @field_serializer("judge")
+    def _judge_as_written(self, value):
+        return "none" if value is None else value.model_dump(mode="json")
 
     @field_validator("metrics")
     @classmethod
@@ -142,6 +313,13 @@ class CriticConfig(Strict):
             if name not in KNOWN_METRICS:
                 raise ValueError(f"unknown metric '{name}' (hint: known: {', '.join(KNOWN_METRICS)})")
         return value
+
+    @model_validator(mode="after")
+    def _retake_has_its_judge(self):
+        if self.retake and self.retake.metric == "judge" and self.judge is None:
+            raise ValueError("retakes by 'judge' need a judge (hint: set critic.judge: {backend: ..., "
+                             "model: ...})")
+        return self
 
 
 class Production(Strict):
@@ -154,6 +332,37 @@ class Production(Strict):
     scripter: ScripterConfig = RuleBasedScripterConfig()
     director: DirectorConfig = AnimaticDirectorConfig()
     critic: CriticConfig = CriticConfig()
+    variants: dict[Identifier, dict] = Field(
+        {}, description="named variants built side by side into build/variants/<name>/ and compared in "
+                        "build/compare.md (ablations): each overrides settings of this production, e.g. "
+                        "{no-anchoring: {director: {anchoring: none}}}")
+
+    @model_validator(mode="after")
+    def _variants_valid(self):
+        from pydantic import ValidationError
+
+        for name, override in self.variants.items():
+            if "variants" in override:
+                raise ValueError(f"variants.{name}: a variant cannot have variants")
+            try:
+                self.variant(name)
+            except ValidationError as error:
+                first = error.errors()[0]
+                where = ".".join(str(part) for part in first["loc"])
+                raise ValueError(f"variants.{name}: {where}: {first['msg']}") from None
+        return self
+
+    def variant(self, name: str) -> Production:
+        """This production with the overrides of `variants[name]` merged in (mappings merge, other values replace)."""
+        def merge(base: dict, override: dict) -> dict:
+            merged = dict(base)
+            for key, value in override.items():
+                merged[key] = merge(base[key], value) if isinstance(value, dict) and isinstance(base.get(key), dict) \
+                    else value
+            return merged
+
+        data = self.model_dump(mode="json", exclude={"variants"})
+        return Production.model_validate(merge(data, self.variants[name]))
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -329,9 +538,41 @@ class Segment(BaseModel):
     seed: int
     anchoring: Anchoring
     anchor_segment: str | None = None  # the segment whose last frame conditions this one (chain mode)
+    start_keyframe: str | None = None  # the keyframe this segment starts from (build/keyframes/<id>.png)
+    end_keyframe: str | None = None  # the keyframe it ends on: the next part of the same shot starts there
     shots: list[SegmentShot]
     cast: dict[str, SegmentCastMember]
     director: dict  # the backend's settings, so a change re-renders
+    renderer_version: str = ""
+
+
+class KeyframeShot(BaseModel):
+    """The fields of a shot that decide its opening picture: no dialogue text, no duration."""
+
+    id: str
+    shot_size: ShotSize
+    angle: Angle
+    camera_movement: CameraMovement
+    description: str
+    characters: list[ShotCharacter]
+    speakers: list[str] = []  # on-screen speakers in order: the camera favours the first
+
+
+class Keyframe(BaseModel):
+    """What one keyframe picture reads, and nothing more: its JSON file is the keyframe task's dependency."""
+
+    id: str  # the segment that starts from it
+    scene_id: str
+    setting: str
+    shot: KeyframeShot
+    shot_frame: int  # where in the shot: 0 opens it; a later part of a split shot opens further in
+    shot_frames: int  # the shot's length in frames, 1 when shot_frame is 0 (the opening does not depend on it)
+    fps: int
+    resolution: tuple[int, int]
+    look: str
+    seed: int
+    cast: dict[str, SegmentCastMember]
+    director: dict  # only the settings the picture depends on
     renderer_version: str = ""
 
 
@@ -347,11 +588,14 @@ def load_production(folder: str | Path = ".") -> Production:
     production = validate_yaml(Production, data, PRODUCTION_FILE)
     problems = []
     for index, member in enumerate(production.cast):
-        if member.reference and not (folder / member.reference).is_file():
+        wrong = reference_problem(folder, member.reference) if member.reference else None
+        if wrong:
             line, column = data["cast"][index].lc.value("reference")
-            problems.append(Problem(PRODUCTION_FILE, f"reference image '{member.reference}' not found", line + 1,
-                                    column + 1, field=f"cast[{index}].reference",
-                                    hint="put the image there or remove the key"))
+            problems.append(Problem(PRODUCTION_FILE, wrong[0], line + 1, column + 1, field=f"cast[{index}].reference",
+                                    hint=wrong[1]))
+    for link in links_leaving(folder, "templates"):  # the production's own prompt templates
+        problems.append(Problem(str(link), "a symlink to outside the production folder",
+                                hint="copy the file into the production folder"))
     if problems:
         raise InputError(problems)
     return production

@@ -1,28 +1,115 @@
-"""build/report.html: a director's contact sheet of the build (first and last frame, scores, findings)."""
+"""build/report.html: the build as a director's contact sheet, in one self-contained page.
+
+Per shot: a strip of its first, middle and last frame (embedded, so the page can be mailed or archived alone), its
+script fields, its dialogue and its scores; then the film's scores, both rubrics, and a plot of VSA and boundary
+continuity along the film (inline SVG).
+"""
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
 import jinja2
 
-from .critic import boundary_continuity
+from .critic.paths import STRIP, film_score_file, score_file, script_score_file, thumb_file
 from .files import templates_dir
+from .production import Segment
+
+# What each number means, as the report explains it (keys as in the score files).
+METRIC_NOTES = {
+    "vsa": "Visual-Script Alignment: cosine of each sampled frame's CLIP embedding with its own shot's text",
+    "temporal_accuracy": "share of sampled frames whose best-matching shot text is their own shot's",
+    "clip_score": "100 × cosine(frame, the prompt its segment is rendered from), clipped at 0",
+    "subject_consistency": "similarity of each frame's subject-model features to the shot's first and the previous "
+                           "frame",
+    "background_consistency": "similarity of each frame's CLIP image features to the shot's first and the previous "
+                              "frame",
+    "consistency": "similarity of each frame's downsampled pixels to the shot's first and the previous frame",
+    "boundary_continuity": "pixel similarity of segment k's last frame and k+1's first, over the joins in a scene",
+    "boundary_continuity_within_shots": "boundary continuity over the joins inside a shot split across segments",
+    "dynamic_degree": "share of shots that move (VBench: optical flow, top 5% magnitudes over 6 px)",
+    "flow_magnitude": "mean top-5% optical-flow magnitude, pixels per sampled frame at a 256 px short side",
+}
+PLOT = {"width": 900, "height": 240, "left": 44, "right": 12, "top": 26, "bottom": 30}
+
+
+def _read(path: Path, default=None):
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else default
+
+
+def _data_uri(path: Path) -> str | None:
+    if not path.exists():
+        return None
+    return "data:image/jpeg;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def shot_rows(build: Path, segments: list[Segment], scores: dict, film: dict) -> list[dict]:
+    """One row per shot (or part of a split shot), in film order."""
+    joins = {join["to"]: join for join in film.get("joins", [])}
+    alignment = film.get("alignment_shots", {})
+    rows = []
+    for segment in segments:
+        names = {cid: member.name for cid, member in segment.cast.items()}
+        score = scores.get(segment.id, {})
+        measured = score.get("shots", [])
+        frame = segment.first_frame
+        for k, piece in enumerate(segment.shots):
+            shot = piece.shot
+            rows.append({
+                "segment": segment.id, "first_in_segment": k == 0, "shot": shot, "part": piece.part,
+                "parts": piece.parts, "start": frame / segment.fps, "end": (frame + piece.frames) / segment.fps,
+                "names": names,
+                "thumbs": {which: _data_uri(thumb_file(build, segment.id, k, which)) for which in STRIP},
+                "scores": measured[k] if k < len(measured) else {},
+                "alignment": alignment.get(shot.id, {}),
+                "join": joins.get(segment.id) if k == 0 else None,
+                "takes": score.get("takes") if k == 0 else None,
+                "complete": score.get("complete", True),
+            })
+            frame += piece.frames
+    return rows
+
+
+def timeline_plot(rows: list[dict], film: dict, seconds: float) -> dict:
+    """Coordinates for the SVG: VSA per shot as a step line, boundary continuity per join as dots."""
+    width, height = PLOT["width"], PLOT["height"]
+    inner_w = width - PLOT["left"] - PLOT["right"]
+    inner_h = height - PLOT["top"] - PLOT["bottom"]
+    vsa_values = [row["scores"]["vsa"] for row in rows if "vsa" in row["scores"]]
+    join_values = [join["pixel"] for join in film.get("joins", [])]
+    low = min([0.0] + vsa_values + join_values)
+
+    def x(t: float) -> float:
+        return round(PLOT["left"] + inner_w * t / max(seconds, 1e-9), 1)
+
+    def y(value: float) -> float:
+        return round(PLOT["top"] + inner_h * (1 - (value - low) / (1 - low)), 1)
+
+    steps = [{"x1": x(row["start"]), "x2": x(row["end"]), "y": y(row["scores"]["vsa"]),
+              "title": f"{row['shot'].id}: VSA {row['scores']['vsa']:.3f}"} for row in rows if "vsa" in row["scores"]]
+    dots = [{"x": x(join["time"]), "y": y(join["pixel"]), "within": join["within_shot"],
+             "title": f"{join['from']} → {join['to']}: boundary continuity {join['pixel']:.3f}"
+                      + (" (inside a shot)" if join["within_shot"] else " (cut)")} for join in film.get("joins", [])]
+    cuts = [{"x": x(row["start"]), "label": row["shot"].id} for row in rows if row["part"] == 1]
+    ticks = [{"y": y(v), "label": f"{v:g}"} for v in (low, (low + 1) / 2, 1.0)]
+    return {**PLOT, "steps": steps, "dots": dots, "cuts": cuts, "ticks": ticks, "bottom_y": y(low),
+            "end_x": x(seconds), "seconds": seconds}
 
 
 def render_report(segment_ids: list[str], build: Path = Path("build")) -> str:
-    plan = json.loads((build / "plan.json").read_text(encoding="utf-8"))
-    findings = json.loads((build / "findings.json").read_text(encoding="utf-8"))
-    scores = {i: json.loads((build / "scores" / f"{i}.json").read_text(encoding="utf-8")) for i in segment_ids}
-    rows = []
-    for index, entry in enumerate(plan["segments"]):
-        previous = plan["segments"][index - 1]["id"] if index else None
-        join = None
-        if previous:
-            join = boundary_continuity(build / "frames" / f"{previous}.last.png",
-                                       build / "frames" / f"{entry['id']}.first.png")
-        rows.append({**entry, "score": scores.get(entry["id"], {}), "join": join})
+    build = Path(build)
+    plan = _read(build / "plan.json")
+    findings = _read(build / "findings.json", [])
+    segments = [Segment.model_validate_json((build / "segments" / f"{i}.json").read_text(encoding="utf-8"))
+                for i in segment_ids]
+    scores = {i: _read(score_file(build, i), {}) for i in segment_ids}
+    film = _read(film_score_file(build), {})
+    script = _read(script_score_file(build), {})
+    rows = shot_rows(build, segments, scores, film)
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(templates_dir()), autoescape=True,
                                      undefined=jinja2.StrictUndefined)
-    return environment.get_template("report.html.j2").render(plan=plan, rows=rows, findings=findings)
+    return environment.get_template("report.html.j2").render(
+        plan=plan, rows=rows, findings=findings, film=film, script=script, notes=METRIC_NOTES,
+        plot=timeline_plot(rows, film, plan["seconds"]))

@@ -3,6 +3,7 @@
     production.yaml ─> script ─> script.yaml ─> plan ─> build/segments/<seg>.json ─┐
     cast/*.png ────────────────────────────────────────────> render:<seg> ─> build/renders/<seg>.mp4
                          (chain) build/frames/<previous>.last.png ──┘            │  + first/last frame PNGs
+      (keyframe) build/keyframes/<seg>.json ─> keyframe:<seg> ─> <seg>.png ──┘      │
                                                                  score:<seg> ─> build/scores/<seg>.json
                                                        stitch ─> build/film.mp4 + film.srt ─> report
 
@@ -26,11 +27,17 @@ from pathlib import Path
 
 from doit import create_after
 from doit.exceptions import TaskError
+from doit.task import clean_targets
 from doit.tools import config_changed
 
-from .errors import InputError, ScriptAgentError, debug_enabled
-from .files import write_atomic, write_json_if_changed
-from .production import BUILD_DIR, PRODUCTION_FILE, SCRIPT_FILE, Production, Segment, load_production, load_script
+from .errors import BackendError, InputError, ScriptAgentError, debug_enabled, one_line
+from .doit_state import state_backend
+from .files import atomic_path, prepare_build, write_atomic, write_json_if_changed
+from .integrity import matches_record, record_path
+from .yamlio import located
+from .critic import paths as critic_paths
+from .production import (BUILD_DIR, PRODUCTION_FILE, SCRIPT_FILE, CriticConfig, Keyframe, Production, Segment,
+                         load_production, load_script)
 
 BUILD = Path(BUILD_DIR)
 PLAN = BUILD / "plan.json"
@@ -38,8 +45,10 @@ FINDINGS = BUILD / "findings.json"
 FILM = BUILD / "film.mp4"
 SUBTITLES = BUILD / "film.srt"
 REPORT = BUILD / "report.html"
+COMPARISON = BUILD / "compare.md"  # and compare.json: the build and its variants side by side
 DOIT_COMMANDS = {"run", "list", "clean", "info", "forget", "ignore", "dumpdb", "strace", "help", "reset-dep",
                  "auto", "tabcompletion"}
+READ_ONLY_COMMANDS = {"list", "info", "dumpdb", "help", "tabcompletion"}  # run without the build lock
 
 
 def segment_file(segment_id: str) -> Path:
@@ -52,6 +61,11 @@ def render_file(segment_id: str) -> Path:
 
 def frame_file(segment_id: str, which: str) -> Path:
     return BUILD / "frames" / f"{segment_id}.{which}.png"
+
+
+def keyframe_file(keyframe_id: str, suffix: str = ".png") -> Path:
+    """build/keyframes/<id>.json (what the picture depends on) and <id>.png (the picture)."""
+    return BUILD / "keyframes" / f"{keyframe_id}{suffix}"
 
 
 def score_file(segment_id: str) -> Path:
@@ -74,6 +88,31 @@ def user_errors(action):
     return wrapper
 
 
+def failures_name(kind: str):
+    """A backend failure (out of memory, missing weights, a server down) reported as one line naming the task,
+    `render:sh03: ...`, instead of a traceback; with SCRIPTAGENT_DEBUG=1 the traceback shows."""
+
+    def decorate(action):
+        @functools.wraps(action)
+        def wrapper(name: str, *args, **kwargs):
+            try:
+                return action(name, *args, **kwargs)
+            except InputError:
+                raise  # names its file and line already
+            except ScriptAgentError as error:
+                raise BackendError(f"{kind}:{name}: {error}") from error
+            except Exception as error:
+                if debug_enabled():
+                    raise
+                reason = one_line(str(error).strip().split("\n")[0]) or "(no message)"
+                raise BackendError(f"{kind}:{name}: failed: {type(error).__name__}: {reason} (the other finished "
+                                   "artifacts are kept; `doit` retries what failed)") from error
+
+        return wrapper
+
+    return decorate
+
+
 # --- actions (run in the production folder) -------------------------------------------------------------------
 
 @user_errors
@@ -85,7 +124,7 @@ def make_script():
 
 @user_errors
 def make_plan():
-    from .director import plan_segments, plan_summary
+    from .director import plan_keyframes, plan_segments, plan_summary
     from .scripter.validators import findings_to_problems, validate_script
 
     production = load_production(".")
@@ -97,11 +136,21 @@ def make_plan():
         raise InputError(errors)
     for problem, finding in zip(problems, findings):
         print(problem, file=sys.stderr)  # warnings: shown, never fatal
-    segments = plan_segments(production, script)
+    try:
+        segments = plan_segments(production, script)
+    except InputError as error:  # e.g. a shot shorter than one frame: shown at its line in script.yaml
+        raise located(error, tree) from None
     wanted = {segment_file(s.id) for s in segments}
     for segment in segments:
         write_json_if_changed(segment_file(segment.id), segment.model_dump(mode="json"))
     for stale in (BUILD / "segments").glob("*.json"):
+        if stale not in wanted:
+            stale.unlink()
+    keyframes = plan_keyframes(segments)
+    wanted = {keyframe_file(k.id, ".json") for k in keyframes}
+    for keyframe in keyframes:
+        write_json_if_changed(keyframe_file(keyframe.id, ".json"), keyframe.model_dump(mode="json"))
+    for stale in (BUILD / "keyframes").glob("*.json"):
         if stale not in wanted:
             stale.unlink()
     write_json_if_changed(FINDINGS, [{"validator": f.validator, "severity": f.severity, "shot": f.shot_id,
@@ -110,32 +159,84 @@ def make_plan():
 
 
 @user_errors
-def render_segment(segment_id: str):
+@failures_name("render")
+def render_segment(segment_id: str, retake_critic: dict | None = None):
     from .director import load_renderer
 
     segment = Segment.model_validate_json(segment_file(segment_id).read_text(encoding="utf-8"))
-    anchor = frame_file(segment.anchor_segment, "last") if segment.anchor_segment else None
+    anchor = frame_file(segment.anchor_segment, "last") if segment.anchor_segment else \
+        keyframe_file(segment.start_keyframe) if segment.start_keyframe else None
+    end_anchor = keyframe_file(segment.end_keyframe) if segment.end_keyframe else None
+    if retake_critic:  # the critic in the loop: takes until one scores well enough (critic/retake.py)
+        from .critic.retake import render_with_retakes
+        render_with_retakes(segment, Path("."), anchor, render_file(segment_id), frame_file(segment_id, "first"),
+                            frame_file(segment_id, "last"), CriticConfig.model_validate(retake_critic), BUILD,
+                            end_anchor=end_anchor)
+        return
     load_renderer(segment.director).render(segment, Path("."), anchor, render_file(segment_id),
-                                           frame_file(segment_id, "first"), frame_file(segment_id, "last"))
+                                           frame_file(segment_id, "first"), frame_file(segment_id, "last"),
+                                           end_anchor=end_anchor)
 
 
 @user_errors
-def score_segment(segment_id: str, metrics: list[str]):
-    from .critic import score_segment as score
+def accept_render(segment_id: str):
+    """A render is accepted once it decodes end to end with the planned frame count; its sha256 is recorded
+    beside it, and while the file keeps that hash the render is up to date (see integrity.py)."""
+    from .integrity import check_video, record_file, record_path
 
     segment = Segment.model_validate_json(segment_file(segment_id).read_text(encoding="utf-8"))
-    write_json_if_changed(score_file(segment_id), score(segment, render_file(segment_id), metrics))
+    try:
+        check_video(render_file(segment_id), segment.frames)
+    except BackendError as error:
+        for path in (render_file(segment_id), record_path(render_file(segment_id))):
+            path.unlink(missing_ok=True)  # never left where a player or a later stitch could take it
+        raise BackendError(f"render:{segment_id}: the renderer wrote a video that cannot be accepted: {error}")
+    record_file(render_file(segment_id))
+
+
+@user_errors
+@failures_name("keyframe")
+def make_keyframe(keyframe_id: str):
+    from .director import load_renderer
+
+    keyframe = Keyframe.model_validate_json(keyframe_file(keyframe_id, ".json").read_text(encoding="utf-8"))
+    load_renderer(keyframe.director).keyframe(keyframe, Path("."), keyframe_file(keyframe_id))
+
+
+@user_errors
+def score_segment(segment_id: str, critic: dict):
+    from .critic import write_segment_score
+
+    segment = Segment.model_validate_json(segment_file(segment_id).read_text(encoding="utf-8"))
+    write_segment_score(BUILD, segment, CriticConfig.model_validate(critic))
+
+
+@user_errors
+def score_film(segment_ids: list[str]):
+    from .critic import write_film_score
+
+    write_film_score(BUILD, segment_ids, load_production("."))
+
+
+@user_errors
+def score_script():
+    from .critic import write_script_score
+
+    write_script_score(BUILD, Path("."), load_production("."))
 
 
 @user_errors
 def stitch_film(segment_ids: list[str]):
-    from .director.video import probe, stitch
+    from .director.video import stitch
+    from .integrity import check_recorded, check_video, record_file
 
     plan = json.loads(PLAN.read_text(encoding="utf-8"))
-    stitch([render_file(s) for s in segment_ids], FILM)
-    frames, _ = probe(FILM)
-    if frames != plan["frames"]:
-        raise ScriptAgentError(f"{FILM}: stitched {frames} frames, the plan has {plan['frames']}")
+    for segment_id in segment_ids:  # a segment damaged since it was rendered is rendered again, never stitched
+        check_recorded(render_file(segment_id))
+    with atomic_path(FILM) as film:  # the film appears only once it decodes end to end
+        stitch([render_file(s) for s in segment_ids], film)
+        check_video(film, plan["frames"])
+    record_file(FILM)
     write_atomic(SUBTITLES, srt(plan["dialogue"]))
 
 
@@ -144,6 +245,22 @@ def write_report(segment_ids: list[str]):
     from .report import render_report
 
     write_atomic(REPORT, render_report(segment_ids))
+
+
+@user_errors
+def make_variant(name: str):
+    from .critic.compare import build_variant
+
+    build_variant(Path("."), load_production("."), name)
+
+
+@user_errors
+def make_comparison(names: list[str]):
+    from .critic.compare import remove_stale_variants, variant_folder, write_comparison
+
+    remove_stale_variants(BUILD, names)
+    builds = {"main": BUILD, **{name: variant_folder(BUILD, name) / BUILD_DIR for name in names}}
+    write_comparison(builds, COMPARISON, COMPARISON.with_suffix(".json"))
 
 
 def srt(lines: list[dict]) -> str:
@@ -182,6 +299,8 @@ def production_tasks(dodo_file: str, command: str | None = None) -> dict:
         command = sys.argv[1] if len(sys.argv) > 1 and sys.argv[1] in DOIT_COMMANDS else "run"
     try:
         production = load_production(Path(dodo_file).parent)
+        if command not in READ_ONLY_COMMANDS:  # one build at a time; clear what a killed build left
+            prepare_build(Path(dodo_file).parent, BUILD_DIR)
     except ScriptAgentError as error:
         if debug_enabled():
             raise
@@ -205,36 +324,69 @@ def production_tasks(dodo_file: str, command: str | None = None) -> dict:
             "actions": [make_plan],
             "file_dep": [PRODUCTION_FILE, SCRIPT_FILE],
             "targets": [str(PLAN), str(FINDINGS)],
-            "clean": [(shutil.rmtree, [BUILD / "segments", True]), (_remove, [PLAN, FINDINGS])],
+            "clean": [(shutil.rmtree, [BUILD / "segments", True]), (shutil.rmtree, [BUILD / "keyframes", True]),
+                      (_remove, [PLAN, FINDINGS])],
             "verbosity": 1,
         }
 
     def task_film():
+        from .director import plan_keyframes
+
         segments = current_segments(production)
         ids = [s.id for s in segments]
+        critic = production.critic.model_dump(mode="json")
+        # what a segment's score depends on besides its render (the judge scores the film and the script only)
+        segment_scoring = {k: v for k, v in critic.items() if k != "judge"}
+        # Each group exists even when empty (no keyframes in chain mode): for a name it cannot find, doit's
+        # parallel runner (`doit -n`) runs this creator a second time, and the two copies' targets collide.
+        for group, doc in (("keyframe", "make every keyframe (keyframe anchoring)"), ("render", "render every segment"),
+                           ("score", "score every segment, the film and the script")):
+            yield {"basename": group, "name": None, "doc": doc}
+        # keyframes come first: doit runs tasks in this order, so a GPU holds one model at a time
+        for keyframe in plan_keyframes(segments):
+            yield {
+                "basename": "keyframe", "name": keyframe.id,
+                "doc": "make the picture a segment starts from (from the shot's visual fields, not its dialogue)",
+                "actions": [(make_keyframe, [keyframe.id])],
+                "file_dep": [str(keyframe_file(keyframe.id, ".json"))]
+                + sorted({c.reference for c in keyframe.cast.values() if c.reference}),
+                "targets": [str(keyframe_file(keyframe.id))],
+                "clean": True,
+                "verbosity": 1,
+            }
         for segment in segments:
             deps = [str(segment_file(segment.id))]
             deps += sorted({c.reference for c in segment.cast.values() if c.reference})
             if segment.anchor_segment:
                 deps.append(str(frame_file(segment.anchor_segment, "last")))
+            deps += [str(keyframe_file(k)) for k in (segment.start_keyframe, segment.end_keyframe) if k]
             yield {
                 "basename": "render", "name": segment.id,
-                "doc": "render one segment (anchored on the previous segment's last frame in chain mode)",
-                "actions": [(render_segment, [segment.id])],
+                "doc": "render one segment (from the previous segment's last frame in chain mode, else its keyframe)",
+                "actions": [(render_segment, [segment.id, critic if production.critic.retake else None]),
+                            (accept_render, [segment.id])],
                 "file_dep": deps,
                 "targets": [str(render_file(segment.id)), str(frame_file(segment.id, "first")),
-                            str(frame_file(segment.id, "last"))],
-                "clean": True,
+                            str(frame_file(segment.id, "last")), str(record_path(render_file(segment.id)))]
+                + ([str(critic_paths.takes_file(BUILD, segment.id))] if production.critic.retake else []),
+                # retakes: their settings choose the take (takes are cached in build/takes/, never re-rolled)
+                "uptodate": ([config_changed(critic)] if production.critic.retake else [])
+                # a render damaged on disk (its sha256 no longer the recorded one) is made again
+                + [(matches_record, [str(render_file(segment.id))])],
+                "clean": [clean_targets, (shutil.rmtree, [critic_paths.takes_folder(BUILD, segment.id), True])]
+                if production.critic.retake else True,
                 "verbosity": 1,
             }
         for segment in segments:
             yield {
                 "basename": "score", "name": segment.id,
-                "doc": "score one segment's render (offline metrics)",
-                "actions": [(score_segment, [segment.id, production.critic.metrics])],
-                "file_dep": [str(segment_file(segment.id)), str(render_file(segment.id))],
-                "targets": [str(score_file(segment.id))],
-                "uptodate": [config_changed({"metrics": production.critic.metrics})],
+                "doc": "score one segment's render (critic.metrics) and cut its thumbnails",
+                "actions": [(score_segment, [segment.id, critic])],
+                "file_dep": [str(segment_file(segment.id)), str(render_file(segment.id))]
+                + ([str(critic_paths.takes_file(BUILD, segment.id))] if production.critic.retake else []),
+                "targets": [str(score_file(segment.id)), str(critic_paths.features_file(BUILD, segment.id))]
+                + [str(p) for p in critic_paths.thumb_files(BUILD, segment.id, len(segment.shots))],
+                "uptodate": [config_changed(segment_scoring)],
                 "clean": True,
             }
         if not ids:
@@ -244,31 +396,84 @@ def production_tasks(dodo_file: str, command: str | None = None) -> dict:
             "doc": "join the renders into build/film.mp4 (no re-encoding) and write build/film.srt",
             "actions": [(stitch_film, [ids])],
             "file_dep": [str(PLAN)] + [str(render_file(i)) for i in ids],
-            "targets": [str(FILM), str(SUBTITLES)],
+            "targets": [str(FILM), str(SUBTITLES), str(record_path(FILM))],
+            "uptodate": [(matches_record, [str(FILM)])],  # a damaged film.mp4 is stitched again
+            "clean": True,
+        }
+        yield {
+            "basename": "score", "name": "film",
+            "doc": "score the film: joins, alignment across shots, means, the film rubric (build/scores/_film.json)",
+            "actions": [(score_film, [ids])],
+            "file_dep": [str(PLAN)] + [str(score_file(i)) for i in ids]
+            + [str(frame_file(i, which)) for i in ids for which in ("first", "last")],
+            "targets": [str(critic_paths.film_score_file(BUILD))],
+            "uptodate": [config_changed({"metrics": critic["metrics"], "judge": critic["judge"]})],
+            "clean": True,
+        }
+        yield {
+            "basename": "score", "name": "script",
+            "doc": "score the script: rule-based rubric from the validators, and the judge's (build/scores/_script.json)",
+            "actions": [score_script],
+            "file_dep": [SCRIPT_FILE, str(FINDINGS)],
+            "targets": [str(critic_paths.script_score_file(BUILD))],
+            "uptodate": [config_changed({"source": production.scripter_inputs_digest(), "metrics": critic["metrics"],
+                                         "judge": critic["judge"]})],
             "clean": True,
         }
         report_deps = [str(PLAN), str(FINDINGS), str(FILM)] + [str(score_file(i)) for i in ids]
-        report_deps += [str(frame_file(i, which)) for i in ids for which in ("first", "last")]
+        report_deps += [str(critic_paths.film_score_file(BUILD)), str(critic_paths.script_score_file(BUILD))]
+        report_deps += [str(p) for s in segments for p in critic_paths.thumb_files(BUILD, s.id, len(s.shots))]
         yield {
             "basename": "report",
-            "doc": "write build/report.html: every segment's frames and scores, the script's findings",
+            "doc": "write build/report.html: per shot its frames, script and scores; the film's scores and plot",
             "actions": [(write_report, [ids])],
             "file_dep": report_deps,
             "targets": [str(REPORT)],
             "clean": True,
         }
+        # ablations: each variant is a production of its own under build/variants/<name>/ (critic/compare.py)
+        for name in production.variants:
+            variant_build = BUILD / "variants" / name / BUILD_DIR
+            yield {
+                "basename": "variant", "name": name,
+                "doc": "build a variant of this production (production.yaml: variants) in build/variants/",
+                "actions": [(make_variant, [name])],
+                "file_dep": [PRODUCTION_FILE, SCRIPT_FILE] + sorted({m.reference for m in production.cast
+                                                                     if m.reference}),
+                "targets": [str(critic_paths.film_score_file(variant_build)),
+                            str(critic_paths.script_score_file(variant_build))],
+                "clean": [(shutil.rmtree, [BUILD / "variants" / name, True])],
+                "verbosity": 1,
+            }
+        if production.variants:
+            variant_scores = [str(f(BUILD / "variants" / name / BUILD_DIR)) for name in production.variants
+                              for f in (critic_paths.film_score_file, critic_paths.script_score_file)]
+            yield {
+                "basename": "compare",
+                "doc": "write build/compare.md and compare.json: every metric and rubric of the build and its variants",
+                "actions": [(make_comparison, [list(production.variants)])],
+                "file_dep": [str(critic_paths.film_score_file(BUILD)), str(critic_paths.script_score_file(BUILD))]
+                + variant_scores,
+                "targets": [str(COMPARISON), str(COMPARISON.with_suffix(".json"))],
+                "clean": True,
+            }
 
     if command == "run":
         # Building: these tasks are created once `plan` has run, from the plan it wrote. One creator makes them
         # all, so doit knows them all at once, which its parallel runner needs (`doit -n`).
-        task_film = create_after(executed="plan", creates=["render", "score", "stitch", "report"])(task_film)
+        task_film = create_after(executed="plan",
+                                 creates=["keyframe", "render", "score", "stitch", "report"]
+                                 # a name listed here but never created would run the creator again
+                                 + (["variant", "compare"] if production.variants else []))(task_film)
     # Other commands (list, clean, info, forget) create them now from the last plan, so that `doit list`
     # shows every render and `doit clean` removes every artifact.
 
     return {
         "DOIT_CONFIG": {
             "dep_file": str(BUILD / ".doit.db"),
-            "backend": "sqlite3",  # transactional: a killed build never corrupts the state
+            # sqlite3, committed after every finished task: a killed build never corrupts the state and keeps
+            # every task it finished (doit_state.py)
+            "backend": state_backend(),
         },
         "task_script": task_script,
         "task_plan": task_plan,

@@ -6,6 +6,7 @@ error at `cast.1.reference` can be reported as `production.yaml:14:5: cast[1].re
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 import io
@@ -15,39 +16,126 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
+from ruamel.yaml.composer import Composer
+from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent
+from ruamel.yaml.reader import ReaderError
 
 from .errors import InputError, Problem
 
 MAX_YAML_BYTES = 2_000_000  # a production or script is text a person edits; anything larger is a mistake
+MAX_YAML_DEPTH = 32  # a script nests about 8 deep; a deeper file is a mistake (or a parser bomb)
+CORE = "tag:yaml.org,2002:"
+PLAIN_TAGS = {CORE + name for name in ("str", "int", "float", "bool", "null", "map", "seq")}
+
+
+class NotPlainYAML(ConstructorError):
+    """YAML that is valid but not plain data: an alias, a tag, a value the library cannot convert."""
+
+
+class PlainComposer(Composer):
+    """Refuses aliases (`*name`): a few lines of them expand into billions of values (the "billion laughs")
+    when the tree is walked, and nothing in production.yaml or script.yaml needs them."""
+
+    def compose_node(self, parent, index):
+        if self.parser.check_event(AliasEvent):
+            event = self.parser.peek_event()
+            raise NotPlainYAML(None, None, f"YAML alias '*{event.anchor}' is not allowed in this file "
+                                           "(write the value out in full)", event.start_mark)
+        return super().compose_node(parent, index)
+
+
+class PlainConstructor(RoundTripConstructor):
+    """Builds only plain data: mappings, lists, text, numbers, booleans, null.
+
+    Other tags (`!!python/object`, `!!binary`, `!!set`, `!custom`) are errors at their position; a value the
+    YAML library cannot convert (`!!int abc`) is an error at its position rather than a stray exception; a
+    date-like scalar stays the text the user wrote.
+    """
+
+    def construct_non_recursive_object(self, node, tag=None):
+        tag = tag or node.tag
+        if tag not in PLAIN_TAGS and tag != CORE + "timestamp":
+            shown = "!!" + tag[len(CORE):] if tag.startswith(CORE) else tag
+            raise NotPlainYAML(None, None, f"YAML tag '{shown}' is not allowed (plain values only)",
+                               node.start_mark)
+        try:
+            data = super().construct_non_recursive_object(node, tag)
+        except YAMLError:
+            raise
+        except Exception as error:  # ruamel's converters raise ValueError, IndexError, ... on odd scalars
+            raise NotPlainYAML(None, None, f"YAML: cannot read this value: {error}", node.start_mark) from None
+        return data.value if isinstance(data, TaggedScalar) else data  # an explicit `!!str 3` is the text
+
+
+PlainConstructor.add_constructor(CORE + "timestamp", RoundTripConstructor.construct_yaml_str)
 
 
 def _yaml() -> YAML:
     yaml = YAML(typ="rt")
+    yaml.Composer = PlainComposer
+    yaml.Constructor = PlainConstructor
+    yaml.max_depth = MAX_YAML_DEPTH
     yaml.allow_duplicate_keys = False
     yaml.width = 4096  # keep long descriptions on one line: diffs stay readable
     yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.representer.ignore_aliases = lambda data: True  # what we write, we can read back: never an alias
     return yaml
 
 
 def load_yaml_text(text: str, file: str):
-    """Parse YAML text; syntax errors become an InputError naming file:line:col."""
+    """Parse YAML text into plain data; any problem becomes an InputError naming file:line:col."""
     try:
-        return _yaml().load(text)
+        data = _yaml().load(text)
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         message = (error.problem or error.context or "invalid YAML").strip()
-        if "\\t" in message or "tab" in message.lower():
-            hint = "indent with spaces, not tabs"
-        else:
-            hint = ""
+        hint = "indent with spaces, not tabs" if "\\t" in message or "tab" in message.lower() else ""
+        if error.problem and error.context and error.context_mark and error.context_mark != mark:
+            # where the unfinished thing began: an unclosed bracket or quote is found many lines later
+            hint = f"{error.context.strip()} started at line {error.context_mark.line + 1}"
+        if "maximum depth" in message:
+            message = f"nested more than {MAX_YAML_DEPTH} levels deep"
+        if not isinstance(error, NotPlainYAML):
+            message = f"YAML syntax: {message}"
         raise InputError(
-            Problem(file, f"YAML syntax: {message}", mark.line + 1 if mark else None,
+            Problem(file, message, mark.line + 1 if mark else None,
                     mark.column + 1 if mark else None, hint=hint)
         ) from None
+    except ReaderError as error:  # a character YAML does not allow (NUL, most control characters)
+        before = text[:error.position]
+        line, column = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+        shown = error.character if isinstance(error.character, int) else ord(error.character or "\0")
+        raise InputError(Problem(file, f"YAML does not allow the character U+{shown:04X} here", line, column,
+                                 hint="remove it")) from None
     except YAMLError as error:
-        raise InputError(Problem(file, f"YAML: {str(error).splitlines()[0]}")) from None
+        raise InputError(Problem(file, f"YAML: {(str(error).strip().splitlines() or ['invalid'])[0]}")) from None
+    except RecursionError:
+        raise InputError(Problem(file, "YAML: nested too deeply")) from None
+    _check_text(data, file)
+    return data
+
+
+def _check_text(data, file: str) -> None:
+    """Text must be encodable: a lone surrogate (\\ud800 in a quoted string) would fail every later write."""
+    stack = [(data, None, None)]
+    while stack:
+        node, parent, key = stack.pop()
+        if isinstance(node, dict):
+            stack.extend((k, node, k) for k in node if isinstance(k, str))
+            stack.extend((v, node, k) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((v, node, i) for i, v in enumerate(node))
+        elif isinstance(node, str):
+            try:
+                node.encode("utf-8")
+            except UnicodeEncodeError as error:
+                position = _position(parent, key, at_value=True) if parent is not None else None
+                line, column = position or (None, None)
+                raise InputError(Problem(file, f"text with an invalid character {node[error.start]!r} "
+                                               "(a lone surrogate)", line, column)) from None
 
 
 def load_yaml_file(path: str | Path, display: str | None = None):
@@ -110,6 +198,8 @@ def locate(data, loc: tuple, at_value: bool = True) -> tuple[tuple[int, int] | N
             position = _position(node, element) or position
             path += f"[{element}]"
             node = node[element]
+        elif isinstance(node, dict) and node.get("backend") == element:
+            continue  # the member of a tagged union: `backend: openai` puts 'openai' in the loc
         elif isinstance(node, dict) and isinstance(element, str) and element.isidentifier() and element not in (
                 "int", "str", "float", "bool"):
             path += f".{element}" if path else element
@@ -171,6 +261,8 @@ def validation_problems(error: ValidationError, data, file: str, model: type[Bas
             close = difflib.get_close_matches(unknown, known, n=1)
             message = f"unknown key '{unknown}'"
             hint = f"did you mean '{close[0]}'?" if close else (f"known: {', '.join(known)}" if known else "")
+        elif kind == "missing" and loc and isinstance(loc[-1], int):
+            message = f"too few items (nothing at position {loc[-1]})"
         elif kind == "missing":
             message = "required field is missing"
         elif kind == "union_tag_invalid":
@@ -181,9 +273,9 @@ def validation_problems(error: ValidationError, data, file: str, model: type[Bas
         elif message.startswith("Value error, "):
             message = message[len("Value error, "):]
         path_match = FIELD_PREFIX.match(message)
-        if path_match and not path:  # a model-level check names the field itself: "cast[2].id: ..."
-            found = locate(data, parse_field_path(path_match.group(1)))
-            if found[1]:
+        if path_match:  # a model-level check names the field itself: "cast[2].id: ..."
+            found = locate(data, loc + parse_field_path(path_match.group(1)))
+            if len(found[1]) > len(path):
                 position, path, message = found[0], found[1], path_match.group(2)
         if " (hint: " in message:  # validators put their advice after this marker
             message, hint = message.split(" (hint: ", 1)
@@ -211,3 +303,16 @@ def validate_yaml(model: type[BaseModel], data, file: str, context: dict | None 
         return model.model_validate(data, context=context)
     except ValidationError as error:
         raise InputError(validation_problems(error, data, file, model)) from None
+
+
+def located(error: InputError, data) -> InputError:
+    """The same problems, with a line and column found through the YAML tree for those that name a field
+    but no position (checks made after validation, such as the plan's)."""
+    problems = []
+    for problem in error.problems:
+        if problem.line is None and problem.field:
+            position, _ = locate(data, parse_field_path(problem.field))
+            if position:
+                problem = dataclasses.replace(problem, line=position[0], column=position[1])
+        problems.append(problem)
+    return InputError(problems)

@@ -39,7 +39,7 @@ def test_validate_plan_and_build(small):
     assert table.returncode == 0
     plan = json.loads((small / "build" / "plan.json").read_text())
     lines = table.stdout.splitlines()
-    assert lines[0].split() == ["segment", "shots", "seconds", "frames", "anchor"]
+    assert lines[0].split() == ["segment", "shots", "seconds", "frames", "model", "render", "size", "anchor"]
     assert [line.split()[0] for line in lines[1:-1]] == [s["id"] for s in plan["segments"]]
     assert f"{plan['frames']} frames" in lines[-1]
 

@@ -3,7 +3,11 @@
 Segments follow shot boundaries and fit `director.max_segment_seconds`; a longer shot is split into
 continuation parts. A segment's id derives from its first shot's id, so edits elsewhere never rename it.
 In `chain` mode (the paper's method) each segment is conditioned on the previous segment's last frame; the
-chain restarts at every scene, since a new place should not inherit the last one's picture.
+chain restarts at every scene, since a new place should not inherit the last one's picture. In `keyframe` mode
+every segment starts from a keyframe, its opening picture, made first from the shot's visual fields only (not its
+dialogue), and a part of a split shot ends on the keyframe the next part starts from; so an edit re-renders only
+the segments whose keyframes or own shots changed. Backends that cannot draw an opening picture themselves
+(image-to-video models) get a keyframe for every segment that has no previous render to start from.
 """
 
 from __future__ import annotations
@@ -12,16 +16,22 @@ import functools
 import importlib
 import json
 import math
+from fractions import Fraction
 
 from ..errors import InputError, Problem, ScriptAgentError
-from ..production import (SCRIPT_FILE, Anchoring, Production, Script, Segment, SegmentCastMember, SegmentShot,
-                          TimedLine)
+from ..production import (SCRIPT_FILE, Anchoring, Keyframe, KeyframeShot, Production, Script, Segment,
+                          SegmentCastMember, SegmentShot, TimedLine)
 from ..timing import line_timings
 
 # name -> "module:Class"; a backend is one file, imported only when used (heavy imports stay lazy)
 BACKENDS = {
     "animatic": "scriptagent.director.animatic:AnimaticRenderer",
+    "diffusers": "scriptagent.director.diffusers_renderer:DiffusersRenderer",
 }
+
+# The settings of a diffusers director that a keyframe picture depends on (not the video model's).
+KEYFRAME_SETTINGS = ("keyframe_model", "keyframe_steps", "keyframe_guidance", "negative_prompt", "ip_adapter", "dtype",
+                     "device", "trust_remote_code")
 
 
 def renderer_class(name: str):
@@ -41,9 +51,48 @@ def load_renderer(config: dict):
     return _cached_renderer(config["backend"], json.dumps(config, sort_keys=True))
 
 
-def renderer_version(name: str) -> str:
+def _backend_constant(name: str, constant: str, default):
     module_name = BACKENDS[name].split(":")[0]
-    return getattr(importlib.import_module(module_name), "RENDERER_VERSION", "")
+    return getattr(importlib.import_module(module_name), constant, default)
+
+
+def renderer_version(name: str) -> str:
+    return _backend_constant(name, "RENDERER_VERSION", "")
+
+
+def needs_opening_image(name: str) -> bool:
+    """Image-to-video backends need a picture to start every segment from; the animatic draws its own."""
+    return _backend_constant(name, "NEEDS_OPENING_IMAGE", False)
+
+
+def keyframe_settings(director: dict) -> dict:
+    """The director settings a keyframe picture depends on. Without a text-to-image model the animatic draws it."""
+    if director.get("backend") == "diffusers" and director.get("keyframe_model"):
+        return {"backend": "diffusers", **{key: director.get(key) for key in KEYFRAME_SETTINGS}}
+    return {"backend": "animatic"}
+
+
+def render_geometry(director: dict, segment: Segment) -> tuple[str, int, int, tuple[int, int]]:
+    """(model, frames the model renders, its frame rate, its size) for a segment, from config files only."""
+    if director.get("backend") != "diffusers":
+        return director.get("backend", "animatic"), segment.frames, segment.fps, tuple(segment.resolution)
+    from .pipelines import config_reader, video_pipeline
+
+    spec = video_pipeline(director["pipeline"])
+    config = config_reader(director["model"])
+    geometry = spec.geometry(config, director.get("fps"))
+    size = spec.size_for(config, *segment.resolution)
+    return director["pipeline"], geometry.frames_for(segment.frames / segment.fps), geometry.fps, size
+
+
+def anchor_text(segment: Segment) -> str:
+    """What a segment starts (and ends) from, for the plan table."""
+    if segment.anchor_segment:
+        return f"{segment.anchor_segment} (last frame)"
+    if segment.start_keyframe:
+        text = f"keyframe {segment.start_keyframe}"
+        return text + f" -> {segment.end_keyframe}" if segment.end_keyframe else text
+    return "-"
 
 
 def words_per_second(production: Production) -> float:
@@ -57,16 +106,18 @@ def plan_segments(production: Production, script: Script) -> list[Segment]:
     max_frames = max(1, math.floor(director.max_segment_seconds * fps + 1e-6))
     rate = words_per_second(production)
     version = renderer_version(director.backend)
+    opening_images = needs_opening_image(director.backend)
 
     # 1. Frames per shot from the cumulative timeline, so rounding never drifts: the film has
-    #    round(total * fps) frames whatever the shot durations are.
+    #    round(total * fps) frames whatever the shot durations are. The durations are added exactly (as the
+    #    decimals they are written as): float sums land on either side of a half frame depending on the order.
     parts_by_scene: list[tuple[str, str, list[list[SegmentShot]]]] = []
-    elapsed = 0.0
+    elapsed = Fraction(0)
     for scene_index, scene in enumerate(script.scenes):
         groups: list[list[SegmentShot]] = []  # each group becomes one segment
         for shot_index, shot in enumerate(scene.shots):
             first = round(elapsed * fps)
-            elapsed += shot.duration
+            elapsed += Fraction(str(shot.duration))
             frames = round(elapsed * fps) - first
             if frames < 1:
                 raise InputError(Problem(SCRIPT_FILE, f"{shot.duration} s is shorter than one frame at {fps} fps",
@@ -106,6 +157,9 @@ def plan_segments(production: Production, script: Script) -> list[Segment]:
                 look=production.style.look, slate=production.style.slate, subtitles=production.style.subtitles,
                 seed=production.seed, anchoring=director.anchoring,
                 anchor_segment=previous_id if director.anchoring == Anchoring.chain else None,
+                start_keyframe=segment_id if (director.anchoring == Anchoring.keyframe or
+                                              (opening_images and not (director.anchoring == Anchoring.chain
+                                                                       and previous_id))) else None,
                 shots=group,
                 cast={cid: SegmentCastMember(name=_name(script, cid), appearance=_appearance(script, cid),
                                              reference=cast[cid].reference if cid in cast else None)
@@ -114,7 +168,35 @@ def plan_segments(production: Production, script: Script) -> list[Segment]:
             segments.append(segment)
             first_frame += segment.frames
             previous_id = segment_id
+    # 4. Keyframe mode: a split shot has no cut between its parts, so a part ends where the next one starts.
+    if director.anchoring == Anchoring.keyframe:
+        for segment, following in zip(segments, segments[1:]):
+            if following.shots[0].part > 1:
+                segment.end_keyframe = following.start_keyframe
     return segments
+
+
+def plan_keyframes(segments: list[Segment]) -> list[Keyframe]:
+    """The keyframes the segments start from, each holding exactly what its picture depends on."""
+    keyframes = []
+    for segment in segments:
+        if not segment.start_keyframe:
+            continue
+        piece = segment.shots[0]
+        shot = piece.shot
+        in_frame = [c.id for c in shot.characters]
+        speakers = [line.speaker for line in shot.dialogue if not line.off_screen and line.speaker in in_frame]
+        keyframes.append(Keyframe(
+            id=segment.start_keyframe, scene_id=segment.scene_id, setting=segment.setting,
+            shot=KeyframeShot(id=shot.id, shot_size=shot.shot_size, angle=shot.angle,
+                              camera_movement=shot.camera_movement, description=shot.description,
+                              characters=shot.characters, speakers=list(dict.fromkeys(speakers))),
+            shot_frame=piece.offset_frames, shot_frames=piece.shot_frames if piece.offset_frames else 1,
+            fps=segment.fps, resolution=segment.resolution, look=segment.look, seed=segment.seed,
+            cast={cid: segment.cast[cid] for cid in in_frame if cid in segment.cast},
+            director=keyframe_settings(segment.director),
+            renderer_version=renderer_version(keyframe_settings(segment.director)["backend"])))
+    return keyframes
 
 
 def _name(script: Script, cast_id: str) -> str:
@@ -152,7 +234,8 @@ def plan_summary(production: Production, script: Script, segments: list[Segment]
         "segments": [{"id": s.id, "shots": [p.shot.id if p.parts == 1 else f"{p.shot.id} ({p.part}/{p.parts})"
                                             for p in s.shots],
                       "frames": s.frames, "seconds": round(s.frames / fps, 4), "first_frame": s.first_frame,
-                      "anchor": s.anchor_segment} for s in segments],
+                      "anchor": s.anchor_segment, "start_keyframe": s.start_keyframe,
+                      "end_keyframe": s.end_keyframe} for s in segments],
         "shots": shots,
         "dialogue": film_lines,
     }

@@ -30,7 +30,8 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from tqdm import tqdm
 
 from ..errors import BackendError
-from ..production import Angle, CameraMovement, Segment, SegmentShot, ShotSize, TimedLine, Transition
+from ..production import (Anchoring, Angle, CameraMovement, Keyframe, ScriptLine, Segment, SegmentShot, Shot,
+                          ShotSize, TimedLine, Transition)
 from .video import FrameWriter, save_png
 
 RENDERER_VERSION = "animatic-1"
@@ -1275,6 +1276,16 @@ def _rotate(image: Image.Image, degrees: float) -> Image.Image:
     return image.transform((w, h), Image.AFFINE, matrix, resample=Image.BILINEAR)
 
 
+def _draw(plan: ShotPlan, weather: Precipitation | None, shot_frame: int, film_frame: int) -> Image.Image:
+    """One picture of a shot: the drawing, the weather at that film frame, the dutch tilt."""
+    picture = plan.picture(shot_frame)
+    if weather:
+        weather.draw(picture, film_frame)
+    if plan.roll:
+        picture = _rotate(picture, plan.roll)
+    return picture
+
+
 class AnimaticRenderer:
     """The default director backend: renders a Segment to an mp4 and its first and last frames, on the CPU."""
 
@@ -1299,12 +1310,35 @@ class AnimaticRenderer:
             self._faces[key] = FacePaster(image)
         return self._faces[key]
 
+    def keyframe(self, keyframe: Keyframe, root: Path, out: Path) -> None:
+        """Draw a keyframe: the shot's composition where the segment starts, as a render would draw it, without
+        mouths moving (the dialogue is not part of a keyframe) and without overlays."""
+        width, height = keyframe.resolution
+        design = SetDesign.from_text(keyframe.setting, keyframe.look, keyframe.seed)
+        weather = Precipitation((width, height), keyframe.seed, snow=design.snow and not design.rain) \
+            if (design.rain or design.snow) and not design.interior else None
+        visual = keyframe.shot
+        # the speakers decide whom the camera favours; a placeholder line stands for what they say
+        shot = Shot(id=visual.id, duration=keyframe.shot_frames / keyframe.fps, shot_size=visual.shot_size,
+                    angle=visual.angle, camera_movement=visual.camera_movement, description=visual.description,
+                    characters=visual.characters, dialogue=[ScriptLine(speaker=s, line="...") for s in visual.speakers])
+        piece = SegmentShot(shot=shot, scene_id=keyframe.scene_id, frames=1, shot_frames=keyframe.shot_frames,
+                            offset_frames=keyframe.shot_frame)
+        segment = Segment(id=keyframe.id, index=0, scene_id=keyframe.scene_id, setting=keyframe.setting, first_frame=0,
+                          frames=1, fps=keyframe.fps, resolution=keyframe.resolution, look=keyframe.look, slate=False,
+                          subtitles=False, seed=keyframe.seed, anchoring=Anchoring.keyframe, shots=[piece],
+                          cast=keyframe.cast, director=keyframe.director)
+        plan = ShotPlan(self, segment, piece, Path(root), design, design.grade(keyframe.look))
+        save_png(_draw(plan, weather, keyframe.shot_frame, 0), out)
+
     def render(self, segment: Segment, root: Path, anchor: Path | None, video: Path, first_frame: Path,
-               last_frame: Path) -> None:
+               last_frame: Path, end_anchor: Path | None = None) -> None:
         """Draw the segment's frames into `video`; write the first and last pictures (no overlays) as PNGs.
 
         `anchor` is the previous segment's last frame (chain mode). When this segment continues a shot that the
         previous one began, its first frame is exactly the anchor; a dissolve at the segment start blends from it.
+        In keyframe mode `anchor` is the segment's keyframe, its first picture, and `end_anchor` the keyframe of the
+        next part of a split shot, its last picture.
         """
         width, height = segment.resolution
         design = SetDesign.from_text(segment.setting, segment.look, segment.seed)
@@ -1314,10 +1348,12 @@ class AnimaticRenderer:
             if (design.rain or design.snow) and not design.interior else None
         overlays = Overlays(segment)
         anchor_image = _load_rgb(Path(anchor), (width, height)) if anchor is not None else None
+        end_image = _load_rgb(Path(end_anchor), (width, height)) if end_anchor is not None else None
+        keyframed = segment.anchoring == Anchoring.keyframe
         continues_shot = anchor_image is not None and segment.shots and segment.shots[0].part > 1
 
         first_picture = last_picture = None
-        previous_picture = anchor_image  # what a dissolve starts from
+        previous_picture = None if keyframed else anchor_image  # what a dissolve starts from
         with tqdm(total=segment.frames, desc=f"animatic {segment.id}", unit="frame", leave=False,
                   disable=None) as progress, FrameWriter(video, (width, height), segment.fps, crf=self.crf) as writer:
             frame_index = 0
@@ -1329,12 +1365,13 @@ class AnimaticRenderer:
                     t = shot_frame / segment.fps
                     if frame_index == 0 and continues_shot:
                         picture = anchor_image.copy()  # first-last frame anchoring: start exactly where we left
+                    elif frame_index == segment.frames - 1 and end_image is not None:
+                        picture = end_image.copy()  # keyframe mode: end where the next part of the shot starts
                     else:
-                        picture = plan.picture(shot_frame)
-                        if weather:
-                            weather.draw(picture, segment.first_frame + frame_index)
-                        if plan.roll:
-                            picture = _rotate(picture, plan.roll)
+                        if frame_index == 0 and keyframed and anchor_image is not None:
+                            picture = anchor_image.copy()  # keyframe mode: open on the keyframe
+                        else:
+                            picture = _draw(plan, weather, shot_frame, segment.first_frame + frame_index)
                         if t < TRANSITION_SECONDS and shot.transition != Transition.cut:
                             amount = t / TRANSITION_SECONDS
                             start = previous_picture if shot.transition == Transition.dissolve else None

@@ -1,5 +1,8 @@
 """ScripterAgent: dialogue -> shot-level cinematic script (script.yaml), checked by the four validators.
 
+Backends (BACKENDS, imported lazily): rule-based (rule_based.py), transformers and openai (language models, sharing
+llm.py: prompts from templates/scripter/, replies read by reply.py, the validate-and-repair loop).
+
 script.yaml is written once and then belongs to the user. Its header records where it came from and a digest
 of its body: while the body still matches, the script is pristine and may be regenerated when the production
 changes; once the user edits it, no build ever overwrites it.
@@ -8,23 +11,28 @@ changes; once the user edits it, no build ever overwrites it.
 from __future__ import annotations
 
 import importlib
+import json
 import re
 import sys
 from pathlib import Path
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from ..errors import InputError, ScriptAgentError
+from ..errors import InputError, Problem, ScriptAgentError
 from ..files import sha256_bytes, write_atomic
-from ..production import SCRIPT_FILE, Production, Script
+from ..production import SCRIPT_FILE, Production, Script, ScripterConfig
 from ..yamlio import dump_yaml
 
 BACKENDS = {
     "rule-based": "scriptagent.scripter.rule_based:RuleBasedScripter",
+    "transformers": "scriptagent.scripter.transformers_backend:TransformersScripter",
+    "openai": "scriptagent.scripter.openai_backend:OpenAIScripter",
 }
 
 HEADER_TAG = "# scriptagent:"
-HEADER = re.compile(r"^# scriptagent: backend=(?P<backend>\S+) source=(?P<source>\w+) body=(?P<body>\w+)\n", re.M)
+HEADER = re.compile(r"^# scriptagent: (?P<fields>.*)\n", re.M)
+HEADER_FIELD = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|\S+)')
+PLAIN_VALUE = re.compile(r"[\w./:@+-]+")
 
 
 def scripter_class(name: str):
@@ -34,8 +42,37 @@ def scripter_class(name: str):
     return getattr(importlib.import_module(module_name), class_name)
 
 
-def write_script(production: Production) -> Script:
-    return scripter_class(production.scripter.backend)(production.scripter).write(production)
+def make_scripter(config, folder: str | Path = "."):
+    """The backend for `config`; `folder` is where it finds per-production templates and checkpoint folders."""
+    return scripter_class(config.backend)(config, folder)
+
+
+def write_script(production: Production, folder: str | Path = ".") -> Script:
+    return make_scripter(production.scripter, folder).write(production)
+
+
+def configure(config, backend: str | None = None, **overrides):
+    """`config` with command-line overrides (--backend, --model, --base-url); None values are left out.
+
+    Settings of the same backend are kept; a different backend starts from its defaults.
+    """
+    from pydantic import TypeAdapter, ValidationError
+
+    overrides = {key: value for key, value in overrides.items() if value is not None}
+    data = config.model_dump() if backend in (None, config.backend) else {"backend": backend}
+    data.update(overrides)
+    try:
+        return TypeAdapter(ScripterConfig).validate_python(data)
+    except ValidationError as error:
+        problems = []
+        for item in error.errors():
+            name = str(item["loc"][-1]) if item["loc"] else "backend"
+            option = f"--{name.replace('_', '-')}"
+            message = {"missing": f"the {data['backend']} scripter needs {option}",
+                       "extra_forbidden": f"the {data.get('backend')} scripter takes no {option}"}.get(
+                item["type"], item["msg"])
+            problems.append(Problem("scriptagent script", message, field=option))
+        raise InputError(problems) from None
 
 
 def script_to_yaml(script: Script) -> str:
@@ -65,31 +102,55 @@ def script_to_yaml(script: Script) -> str:
     return dump_yaml(tree)
 
 
-def render_script_file(script: Script, production: Production) -> str:
+def render_script_file(script: Script, production: Production, backend: str | None = None,
+                       provenance: dict | None = None) -> str:
+    """script.yaml's text: a header recording where it came from, then the script.
+
+    The header names the backend and, for language models, what reproduces the result (model, a digest of the
+    prompt templates, seed, repair rounds used); then a digest of the production's inputs and one of the body.
+    """
     body = script_to_yaml(script)
+    fields = {"backend": backend or production.scripter.backend, **(provenance or {}),
+              "source": production.scripter_inputs_digest(), "body": sha256_bytes(body.encode())[:16]}
     return (
         "# script.yaml: the shot-level script of this production, written by scriptagent's ScripterAgent.\n"
         "# It is yours now: edit it and commit it. A build never overwrites an edited script;\n"
         "# `scriptagent script --force` regenerates it on purpose (keeping a .bak).\n"
-        f"{HEADER_TAG} backend={production.scripter.backend} source={production.scripter_inputs_digest()} "
-        f"body={sha256_bytes(body.encode())[:16]}\n"
+        f"{HEADER_TAG} {' '.join(f'{key}={_header_value(value)}' for key, value in fields.items())}\n"
         f"{body}"
     )
+
+
+def _header_value(value) -> str:
+    text = str(value)
+    return text if PLAIN_VALUE.fullmatch(text) else json.dumps(text, ensure_ascii=False)
+
+
+def script_header(text: str) -> dict[str, str]:
+    """The fields of script.yaml's header ({} when there is none): backend, model, templates, seed, source, body."""
+    match = HEADER.search(text)
+    if not match:
+        return {}
+    return {key: json.loads(value) if value.startswith('"') else value
+            for key, value in HEADER_FIELD.findall(match["fields"])}
 
 
 def script_state(text: str) -> tuple[str, str | None]:
     """('pristine'|'edited', source digest or None) for the text of a script.yaml."""
     match = HEADER.search(text)
-    if not match:
+    header = script_header(text)
+    if not match or "body" not in header:
         return "edited", None
     body = text[match.end():]
-    pristine = sha256_bytes(body.encode())[:16] == match["body"]
-    return ("pristine" if pristine else "edited"), match["source"]
+    pristine = sha256_bytes(body.encode())[:16] == header["body"]
+    return ("pristine" if pristine else "edited"), header.get("source")
 
 
-def ensure_script(folder: str | Path, production: Production, force: bool = False) -> str:
+def ensure_script(folder: str | Path, production: Production, force: bool = False, scripter=None) -> str:
     """Bring script.yaml up to date with the production, never overwriting the user's edits.
 
+    `scripter` (a scripter config) replaces production.yaml's for this run (`scriptagent script --model ...`); the
+    script still counts as made from production.yaml, so the next build keeps it until production.yaml changes.
     Returns what happened: 'written', 'unchanged' or 'kept' (an edited script left as it is).
     """
     path = Path(folder) / SCRIPT_FILE
@@ -103,12 +164,20 @@ def ensure_script(folder: str | Path, production: Production, force: bool = Fals
             return "kept"
         if source == production.scripter_inputs_digest():
             return "unchanged"
-    script = write_script(production)
-    _check_generated(script, production)
+    text = generate_script_file(production, folder, scripter)
     if path.exists() and force:
         write_atomic(path.with_name(SCRIPT_FILE + ".bak"), path.read_bytes())
-    write_atomic(path, render_script_file(script, production))
+    write_atomic(path, text)
     return "written"
+
+
+def generate_script_file(production: Production, folder: str | Path = ".", scripter=None) -> str:
+    """A freshly generated script.yaml text (header included); `scripter` as in ensure_script."""
+    working = production if scripter is None else production.model_copy(update={"scripter": scripter})
+    writer = make_scripter(working.scripter, folder)
+    script = writer.write(working)
+    _check_generated(script, working)
+    return render_script_file(script, production, working.scripter.backend, getattr(writer, "provenance", None))
 
 
 def _check_generated(script: Script, production: Production) -> None:
@@ -117,6 +186,5 @@ def _check_generated(script: Script, production: Production) -> None:
 
     errors = [f for f in validate_script(script, production) if f.severity == "error"]
     if errors:
-        from ..errors import Problem
         raise InputError([Problem(SCRIPT_FILE, f"[{f.validator}] {f.message}", field=f.shot_id or "", hint=f.hint)
                           for f in errors])

@@ -219,8 +219,8 @@ SIZE_LABELS = {ShotSize.medium: "Medium shot", ShotSize.medium_close_up: "Medium
 class RuleBasedScripter:
     """production.yaml -> Script, by the rules above. Stateless between calls."""
 
-    def __init__(self, config: RuleBasedScripterConfig):
-        self.config = config
+    def __init__(self, config: RuleBasedScripterConfig, folder=None):
+        self.config = config  # `folder` (where other backends find templates and checkpoints): rules need no files
 
     def write(self, production: Production) -> Script:
         return _SceneWriter(production, self.config).write()

@@ -1,0 +1,223 @@
+"""The rubric judge: asks a language model (a vision model for films) to score the paper's rubrics.
+
+    system.j2 + script_rubric.j2 | film_rubric.j2 (+ frames) ─> model ─> reply ─> check ─> scores
+                                  ^                                                  │ not a valid rubric
+                                  └─────────────── retry.j2 <────────────────────────┘ (reply_retries times)
+
+The models are asked through the scripter's chat backends (`scriptagent.scripter.llm.chat`: openai, transformers),
+so a judge is configured like a scripter. Films go with their frames: as image parts to an OpenAI-compatible
+server, or through an image-text-to-text model for transformers (vlm.py).
+
+A rubric is only ever what the model said: every dimension present, an integer 1-5 and a reason. A reply that is
+not is sent back with the problem; after the last retry, or when the model cannot be reached, the rubric is
+reported as skipped with the reason and what to do, never filled in.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+from ..errors import ScriptAgentError
+from ..files import templates_dir
+from ..production import CriticConfig, Production, Segment
+from .clip import Skipped
+from .paths import STRIP, thumb_file
+from .rubrics import RUBRICS
+
+
+class RubricReplyError(ValueError):
+    """A reply that is not a complete, valid rubric."""
+
+
+def _environment():
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    return Environment(loader=FileSystemLoader(str(templates_dir() / "critic")), undefined=StrictUndefined,
+                       autoescape=False, keep_trailing_newline=False)
+
+
+def render(name: str, **context) -> str:
+    return _environment().get_template(name).render(**context).strip() + "\n"
+
+
+def rubric_schema(kind: str) -> dict:
+    """The JSON schema of a valid reply (servers that support structured output are held to it)."""
+    entry = {"type": "object", "properties": {"score": {"type": "integer", "minimum": 1, "maximum": 5},
+                                              "reason": {"type": "string"}},
+             "required": ["score", "reason"], "additionalProperties": False}
+    return {"type": "object", "properties": {name: entry for name in RUBRICS[kind]},
+            "required": list(RUBRICS[kind]), "additionalProperties": False}
+
+
+def read_rubric(reply: str, kind: str) -> dict:
+    """{dimension: {"score": 1-5, "reason": str}} from a reply, or RubricReplyError saying what is wrong."""
+    from ..scripter.reply import ReplyParseError, parse_reply
+
+    try:
+        data = parse_reply(reply)
+    except ReplyParseError as error:
+        raise RubricReplyError(f"no JSON object in it ({error})") from None
+    if len(data) == 1 and isinstance(next(iter(data.values())), dict) and next(iter(data)) not in RUBRICS[kind]:
+        data = next(iter(data.values()))  # {"scores": {...}}: models like to name what they return
+    problems, scores = [], {}
+    for name in RUBRICS[kind]:
+        entry = data.get(name)
+        if not isinstance(entry, dict):
+            problems.append(f"'{name}' is missing" if entry is None else f"'{name}' must be an object")
+            continue
+        score, reason = entry.get("score"), entry.get("reason")
+        if isinstance(score, str) and score.strip().isdigit():
+            score = int(score.strip())
+        if isinstance(score, float) and score.is_integer():
+            score = int(score)
+        if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
+            problems.append(f"'{name}.score' must be an integer from 1 to 5, not {json.dumps(score)}")
+        elif not isinstance(reason, str) or not reason.strip():
+            problems.append(f"'{name}.reason' must be a sentence")
+        else:
+            scores[name] = {"score": score, "reason": " ".join(reason.split())}
+    if problems:
+        raise RubricReplyError("; ".join(problems))
+    return scores
+
+
+def _image_url(jpeg: bytes) -> str:
+    return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii")
+
+
+def ask(messages: list[dict], images: list[bytes], config, seed: int, kind: str) -> str:
+    """The model's reply; `images` (JPEG bytes) go with the first user message."""
+    from ..scripter.llm import chat
+
+    if config.backend == "transformers":
+        from .vlm import vlm_chat
+        return vlm_chat(messages, images, config, seed)
+    if images:
+        first_user = next(i for i, m in enumerate(messages) if m["role"] == "user")
+        parts = [{"type": "text", "text": messages[first_user]["content"]}]
+        parts += [{"type": "image_url", "image_url": {"url": _image_url(jpeg)}} for jpeg in images]
+        messages = [*messages[:first_user], {"role": "user", "content": parts}, *messages[first_user + 1:]]
+    return chat(messages, config, seed=seed, json_schema=rubric_schema(kind))
+
+
+def run_rubric(kind: str, prompt: str, images: list[bytes], config, seed: int) -> dict:
+    """Ask for the rubric until a reply is valid (reply_retries more times); the result or why there is none."""
+    rubric = RUBRICS[kind]
+    opening = [{"role": "system", "content": render("system.j2", kind=kind, rubric=rubric)},
+               {"role": "user", "content": prompt}]
+    messages, problem = opening, ""
+    tries = config.reply_retries + 1
+    for attempt in range(tries):
+        try:
+            reply = ask(messages, images, config, seed + attempt, kind)
+        except ScriptAgentError as error:
+            # the scripter's backends name their own settings; here they are the judge's
+            message = str(error).removeprefix("scripter: ").replace("scripter.", "critic.judge.")
+            return {"skipped": Skipped(f"the judge failed: {message}",
+                                       "check critic.judge (model, server, key); the other scores stand").as_json()}
+        try:
+            scores = read_rubric(reply, kind)
+        except RubricReplyError as error:
+            problem = str(error)
+            # only the last reply goes back: the conversation stays the same length however many tries it takes
+            messages = opening + [{"role": "assistant", "content": reply},
+                                  {"role": "user", "content": render("retry.j2", problem=problem, rubric=rubric)}]
+            continue
+        return {"model": config.model, "tries": attempt + 1, "images": len(images), "scores": scores,
+                "mean": round(sum(s["score"] for s in scores.values()) / len(scores), 3)}
+    replies = f"{tries} repl{'y' if tries == 1 else 'ies'}"
+    return {"skipped": Skipped(f"no valid {kind} rubric in {replies} from {config.model}; the last: {problem}",
+                               "use a stronger model, or raise critic.judge.reply_retries").as_json()}
+
+
+# --- the script -----------------------------------------------------------------------------------------------
+
+def judge_script(script_text: str, production: Production) -> dict:
+    names = {member.id: member.name for member in production.cast}
+    dialogue = [{"name": names.get(line.speaker, line.speaker), "line": line.line,
+                 "parenthetical": line.parenthetical} for line in production.dialogue]
+    body = "\n".join(line for line in script_text.splitlines() if not line.startswith("#"))  # no provenance noise
+    prompt = render("script_rubric.j2", title=production.title, dialogue=dialogue, setting=production.setting,
+                    cast=[m.model_dump() for m in production.cast], script=body.strip(), rubric=RUBRICS["script"])
+    return run_rubric("script", prompt, [], production.critic.judge, production.seed)
+
+
+# --- the film -------------------------------------------------------------------------------------------------
+
+def film_shots(segments: list[Segment]) -> list[dict]:
+    """The script of the shots the segments show, with their times in the film (a split shot once)."""
+    shots: dict[str, dict] = {}
+    for segment in segments:
+        frame = segment.first_frame
+        for piece in segment.shots:
+            shot = piece.shot
+            start = (frame - piece.offset_frames) / segment.fps
+            if shot.id not in shots:
+                names = {cid: member.name for cid, member in segment.cast.items()}
+                shots[shot.id] = {
+                    "id": shot.id, "start": start, "end": start + piece.shot_frames / segment.fps,
+                    "shot_size": shot.shot_size.value, "angle": shot.angle.value,
+                    "camera_movement": shot.camera_movement.value, "description": shot.description,
+                    "characters": [{"name": names.get(c.id, c.id), "position": c.position, "action": c.action,
+                                    "expression": c.expression} for c in shot.characters],
+                    "dialogue": [{"name": names.get(line.speaker, line.speaker), "line": line.line,
+                                  "emotion": line.emotion, "off_screen": line.off_screen} for line in shot.dialogue]}
+            frame += piece.frames
+    return list(shots.values())
+
+
+def pick_frames(segments: list[Segment], limit: int) -> list[tuple[Segment, int, str]]:
+    """Which thumbnails to show the judge: first/middle/last of every shot if they fit, else middles, else some."""
+    pieces = [(segment, k) for segment in segments for k in range(len(segment.shots))]
+    if 3 * len(pieces) <= limit:
+        return [(segment, k, which) for segment, k in pieces for which in STRIP]
+    if len(pieces) > limit:
+        step = len(pieces) / limit
+        pieces = [pieces[int(i * step)] for i in range(limit)]
+    return [(segment, k, "middle") for segment, k in pieces]
+
+
+def frame_time(segment: Segment, k: int, which: str) -> float:
+    start = segment.first_frame + sum(p.frames for p in segment.shots[:k])
+    frames = segment.shots[k].frames
+    offset = {"first": 0, "middle": (frames - 1) // 2, "last": frames - 1}[which]
+    return (start + offset) / segment.fps
+
+
+def film_prompt(segments: list[Segment], frames: list[tuple[Segment, int, str]], title: str | None) -> str:
+    """The film rubric's prompt; without a title it presents the segments as an excerpt (a retake)."""
+    seconds = sum(s.frames for s in segments) / segments[0].fps
+    images = [{"shot": segment.shots[k].shot.id, "which": which, "time": frame_time(segment, k, which)}
+              for segment, k, which in frames]
+    return render("film_rubric.j2", title=title, seconds=seconds, look=segments[0].look,
+                  setting=segments[0].setting, shots=film_shots(segments), images=images, rubric=RUBRICS["film"])
+
+
+def judge_film(build: Path, segments: list[Segment], production: Production) -> dict:
+    """The film rubric over the whole film, with thumbnails from the score tasks."""
+    config = production.critic.judge
+    frames = pick_frames(segments, config.max_images)
+    images = [thumb_file(build, segment.id, k, which).read_bytes() for segment, k, which in frames]
+    return run_rubric("film", film_prompt(segments, frames, production.title), images, config, production.seed)
+
+
+def judge_take(segment: Segment, video: Path, critic: CriticConfig) -> float | Skipped:
+    """A retake's score: the mean of the film rubric over this one segment, from its own frames."""
+    from PIL import Image
+
+    from ..director.video import read_frames
+    from .build import THUMB_WIDTH, jpeg
+    from .scoring import measure_segment
+
+    strip = measure_segment(segment, read_frames(video), CriticConfig(metrics=[])).strip
+    frames = [(s, k, which) for s, k, which in pick_frames([segment], critic.judge.max_images)
+              if strip[k].get(which) is not None]
+    width, height = segment.resolution
+    size = (THUMB_WIDTH, max(2, round(THUMB_WIDTH * height / width)))
+    images = [jpeg(Image.fromarray(strip[k][which]).resize(size, Image.BILINEAR)) for _, k, which in frames]
+    result = run_rubric("film", film_prompt([segment], frames, None), images, critic.judge, segment.seed)
+    if "skipped" in result:
+        return Skipped(**result["skipped"])
+    return result["mean"]

@@ -1,0 +1,69 @@
+"""The paper's two rubrics (each dimension scored 1-5 with a one-sentence reason), and the rule-based scores.
+
+The dimension texts below are what the judge reads (templates/critic/*.j2 lay them out); the keys are what the
+scores are filed under, so the templates, the reply check and the report agree.
+"""
+
+from __future__ import annotations
+
+SCRIPT_RUBRIC = {
+    "format_compliance": "Every shot has the required fields in the expected form: shot size, angle, camera "
+                         "movement, a duration of at most 10 s, a description, the characters in frame with their "
+                         "positions, and the dialogue with its speakers.",
+    "content_completeness": "Every line of the source dialogue appears, in order, spoken by the right character; "
+                            "nothing the scene needs is lost.",
+    "narrative_coherence": "The shots follow one another logically and the story reads clearly from shot to shot.",
+    "character_consistency": "Characters keep their appearance, position and screen side consistently across "
+                             "shots; nobody appears or vanishes without reason.",
+    "dramatic_tension": "Shot sizes, angles, movement and pacing build and release tension where the dialogue "
+                        "does.",
+    "visual_imagery": "Descriptions are concrete and visual (light, space, gesture, props): a camera could "
+                      "film them.",
+}
+
+FILM_RUBRIC = {
+    "script_faithfulness": "The frames show what each shot's script says: the right characters, place and action.",
+    "narrative_coherence": "The film tells the scene's story clearly; the shots connect into one continuous scene.",
+    "visual_appeal": "Composition, light and colour are pleasing and consistent with the requested look.",
+    "physical_plausibility": "Bodies, objects and motion obey physics; no melting, warping or impossible poses.",
+    "camera_articulation": "Shot sizes, angles and camera movements match the script and read as deliberate.",
+    "body_language_and_blocking": "Characters stand, face and move where the script puts them; gestures and "
+                                  "expressions fit the lines.",
+    "pacing_and_timing": "Each shot lasts as long as its content needs; cuts land on the dialogue's beats.",
+    "visual_descriptive_fidelity": "Details of the descriptions (clothes, props, setting, light) are visible "
+                                   "and right.",
+}
+
+RUBRICS = {"script": SCRIPT_RUBRIC, "film": FILM_RUBRIC}
+
+# The validators' findings behind each rule-based score.
+CONTENT_VALIDATORS = ("dialogue",)
+FORMAT_VALIDATORS = ("appearance", "scene", "position")
+WARNING_WEIGHT = 0.5  # a warning is a craft choice a person may keep: it counts half an error
+
+
+def _penalty(findings: list[dict], validators: tuple[str, ...]) -> float:
+    return sum(1.0 if f["severity"] == "error" else WARNING_WEIGHT for f in findings if f["validator"] in validators)
+
+
+def rule_based_script_scores(findings: list[dict], shots: int, lines: int) -> dict:
+    """Format compliance and content completeness on the rubric's 1-5 scale, from the four validators.
+
+    content_completeness = 1 + 4 * max(0, 1 - penalty(dialogue) / lines of dialogue)
+    format_compliance    = 1 + 4 * max(0, 1 - penalty(appearance, scene, position) / shots)
+    where an error weighs 1 and a warning 0.5: a script without findings scores 5 on both.
+    """
+    def scale(penalty: float, count: int) -> float:
+        return round(1 + 4 * max(0.0, 1 - penalty / max(count, 1)), 3)
+
+    content = _penalty(findings, CONTENT_VALIDATORS)
+    structure = _penalty(findings, FORMAT_VALIDATORS)
+    counts = {validator: sum(f["validator"] == validator for f in findings)
+              for validator in CONTENT_VALIDATORS + FORMAT_VALIDATORS}
+    return {
+        "content_completeness": {"score": scale(content, lines),
+                                 "reason": f"{counts['dialogue']} dialogue findings over {lines} lines"},
+        "format_compliance": {"score": scale(structure, shots),
+                              "reason": ", ".join(f"{counts[v]} {v}" for v in FORMAT_VALIDATORS)
+                                        + f" findings over {shots} shots"},
+    }

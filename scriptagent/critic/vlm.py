@@ -1,0 +1,67 @@
+"""The transformers judge: an image-text-to-text model (a VLM) sees the frames it judges.
+
+A model that transformers cannot load as image-text-to-text is a text model: it still judges scripts, through the
+scripter's transformers backend, but it cannot judge a film, which is then reported as skipped.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+
+from ..errors import BackendError
+
+
+def vlm_chat(messages: list[dict], images: list[bytes], config, seed: int) -> str:
+    """The model's reply to `messages`; `images` (JPEG bytes) go with the first user message."""
+    import torch
+    import transformers
+    from PIL import Image
+
+    loaded = load_vlm(config.model, config.device, config.dtype, config.trust_remote_code)
+    if loaded is None:
+        if images:
+            raise BackendError(f"critic.judge.model: '{config.model}' is not an image-text-to-text model, and a film "
+                               "judge must see the frames (hint: use a vision-language model, or an openai server "
+                               "with one)")
+        from ..scripter.llm import chat
+        return chat(messages, config, seed=seed)
+    processor, model, device = loaded
+    first_user = next(i for i, m in enumerate(messages) if m["role"] == "user")
+    conversation = []
+    for index, message in enumerate(messages):
+        parts = [{"type": "image"} for _ in images] if index == first_user else []
+        parts.append({"type": "text", "text": message["content"]})
+        conversation.append({"role": message["role"], "content": parts})
+    prompt = processor.apply_chat_template(conversation, add_generation_prompt=True, tokenize=False)
+    pictures = [Image.open(io.BytesIO(jpeg)).convert("RGB") for jpeg in images]
+    inputs = processor(text=prompt, images=pictures or None, return_tensors="pt").to(device)
+    transformers.set_seed(seed)
+    sampling = {"do_sample": True, "temperature": config.temperature} if config.temperature > 0 else \
+        {"do_sample": False}
+    with torch.inference_mode():
+        output = model.generate(**inputs, max_new_tokens=config.max_new_tokens, **sampling)
+    tokenizer = getattr(processor, "tokenizer", processor)
+    return tokenizer.decode(output[0, inputs["input_ids"].shape[1]:], skip_special_tokens=True)
+
+
+@functools.lru_cache(maxsize=1)
+def load_vlm(name: str, device: str, dtype: str, trust_remote_code: bool):
+    """(processor, model, device) for an image-text-to-text model, None for another kind of model."""
+    from transformers import AutoConfig, AutoModelForImageTextToText, AutoProcessor
+
+    from ..scripter.transformers_backend import resolve_device, resolve_dtype
+
+    try:
+        config = AutoConfig.from_pretrained(name, trust_remote_code=trust_remote_code)
+    except (OSError, ValueError) as error:
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise BackendError(f"critic.judge.model: cannot load '{name}': {first} (hint: a Hugging Face id or a local "
+                           "folder; offline, the model must already be in the Hugging Face cache)") from None
+    if type(config) not in AutoModelForImageTextToText._model_mapping:
+        return None
+    device = resolve_device(device)
+    model = AutoModelForImageTextToText.from_pretrained(name, dtype=resolve_dtype(dtype, device),
+                                                        trust_remote_code=trust_remote_code).to(device).eval()
+    processor = AutoProcessor.from_pretrained(name, trust_remote_code=trust_remote_code)
+    return processor, model, device

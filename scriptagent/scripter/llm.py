@@ -1,0 +1,98 @@
+"""The scripters that ask a language model, and the paper's multi-round adaptive error correction.
+
+    system.j2 + user.j2 ─> model ─> reply ─> parse ─> Script schema ─> four validators ─> script
+                             ^                          │ problems
+                             └──── repair.j2 <──────────┘ (up to repair_rounds times)
+
+A backend is one function, `chat(messages, config, *, seed=None, json_schema=None) -> str`, where `messages` are
+OpenAI-style dicts ({"role": "system" | "user" | "assistant", "content": str}). `chat` below picks it by
+`config.backend`, so other agents (the critic's judge) ask the same models the same way.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import sys
+from pathlib import Path
+
+from ..errors import BackendError
+from ..production import Production, Script
+from .prompts import Prompts
+from .reply import review_reply
+
+CHAT_BACKENDS = {
+    "transformers": "scriptagent.scripter.transformers_backend:chat",
+    "openai": "scriptagent.scripter.openai_backend:chat",
+}
+
+
+def chat(messages: list[dict], config, *, seed: int | None = None, json_schema: dict | None = None) -> str:
+    """The model's answer to `messages`, from the backend `config.backend` (transformers or openai).
+
+    `config` is a TransformersScripterConfig or OpenAIScripterConfig, or any object with the same fields.
+    `json_schema` asks servers that support it for a reply that fits the schema; local models ignore it.
+    """
+    if config.backend not in CHAT_BACKENDS:
+        raise BackendError(f"no chat backend '{config.backend}' (known: {', '.join(CHAT_BACKENDS)})")
+    module_name, function_name = CHAT_BACKENDS[config.backend].split(":")
+    backend_chat = getattr(importlib.import_module(module_name), function_name)
+    return backend_chat(messages, config, seed=seed, json_schema=json_schema)
+
+
+@functools.cache
+def script_json_schema() -> dict:
+    return Script.model_json_schema()
+
+
+class ScriptGenerationError(BackendError):
+    """The model's script still had problems after the last repair round."""
+
+
+def say(message: str) -> None:
+    print(f"scripter: {message}", file=sys.stderr, flush=True)
+
+
+class LanguageModelScripter:
+    """production.yaml -> Script by asking a language model, repairing its script until the validators pass."""
+
+    def __init__(self, config, folder: str | Path | None = None):
+        self.config = config
+        self.folder = Path(folder if folder is not None else ".")
+        self.prompts = Prompts(self.folder)
+        self.provenance: dict = {}  # filled by write(): what script.yaml's header records
+
+    def ask(self, messages: list[dict], seed: int) -> str:
+        return chat(messages, self.config, seed=seed, json_schema=script_json_schema())
+
+    def label(self) -> str:
+        return self.config.model
+
+    def write(self, production: Production) -> Script:
+        rounds = self.config.repair_rounds
+        seed = production.seed if self.config.seed is None else self.config.seed
+        self.provenance = {"model": self.config.model, "templates": self.prompts.digest(), "seed": seed}
+        opening = [{"role": "system", "content": self.prompts.system(production)},
+                   {"role": "user", "content": self.prompts.user(production)}]
+        messages = opening
+        for attempt in range(rounds + 1):
+            say(f"asking {self.label()} for the script" if attempt == 0 else
+                f"asking {self.label()} to repair it (round {attempt} of {rounds})")
+            reply = self.ask(messages, seed + attempt)
+            review = review_reply(reply, production)
+            if review.ok:
+                self.provenance["repairs"] = attempt
+                say("the script passed the validators" + (f" after {attempt} repair round(s)" if attempt else ""))
+                return review.script
+            count = len(review.to_fix)
+            say(f"the reply has {count} problem{'s' if count != 1 else ''}, e.g. {review.to_fix[0]}")
+            # Only the last attempt goes back: the conversation stays the same length however many rounds it takes.
+            messages = opening + [{"role": "assistant", "content": reply},
+                                  {"role": "user", "content": self.prompts.repair(review.to_fix, production,
+                                                                                  attempt + 1, rounds)}]
+        problems = "\n".join(f"  - {problem}" for problem in review.to_fix)
+        raise ScriptGenerationError(
+            f"script.yaml: not written: the script from {self.label()} still has {count} "
+            f"problem{'s' if count != 1 else ''} after {rounds} repair round{'s' if rounds != 1 else ''}:\n"
+            f"{problems}\n"
+            "(hint: try a larger or fine-tuned model, raise scripter.repair_rounds, or use backend: rule-based)")

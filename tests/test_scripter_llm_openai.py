@@ -1,0 +1,273 @@
+"""The `openai` scripter against an OpenAI-compatible server on loopback (a thread in the test), driven as a user
+drives it: doit and the scriptagent command in a production folder. No network, no model."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from conftest import SMALL_PRODUCTION, cli, doit, make_production
+
+from scriptagent.errors import BackendError, InputError
+from scriptagent.production import OpenAIScripterConfig, Production, Script, load_production
+from scriptagent.scripter import script_header, script_state
+from scriptagent.scripter.openai_backend import chat
+from scriptagent.scripter.rule_based import RuleBasedScripter
+from scriptagent.yamlio import load_yaml_text
+
+KEY = "sk-test-7Hq2ZpLw9NvXc4RtYb"
+KEY_ENV = "SCRIPTAGENT_TEST_KEY"
+
+
+class FakeServer:
+    """/v1/chat/completions answering from a plan: ("reply", text), ("status", code), ("hang", seconds).
+
+    Every request is recorded (headers and JSON body). With `refuse_json_schema`, a request asking for a json_schema
+    response format gets a 400 without using up the plan, as servers without structured output answer.
+    """
+
+    def __init__(self, plan, refuse_json_schema=False):
+        self.plan = list(plan)
+        self.refuse_json_schema = refuse_json_schema
+        self.requests: list[dict] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                server.requests.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
+                if server.refuse_json_schema and (body.get("response_format") or {}).get("type") == "json_schema":
+                    return self.answer(400, {"error": {"message": "response_format json_schema is not supported"}})
+                action = server.plan.pop(0) if server.plan else ("status", 500)
+                if action[0] == "hang":
+                    time.sleep(action[1])  # longer than the client's timeout: it gives up and retries
+                    return
+                if action[0] == "status":
+                    # a server that echoes the key it was given: the key must still never reach the user's screen
+                    echo = f"failed for {self.headers.get('Authorization')}"
+                    return self.answer(action[1], {"error": {"message": echo}})
+                self.answer(200, {"id": "c1", "object": "chat.completion", "created": 0, "model": body["model"],
+                                  "choices": [{"index": 0, "finish_reason": "stop",
+                                               "message": {"role": "assistant", "content": action[1]}}]})
+
+            def answer(self, status, payload):
+                data = json.dumps(payload).encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    if status >= 500 or status == 429:
+                        self.send_header("retry-after-ms", "10")  # keeps the retries of the test fast
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_port}/v1"
+        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def servers():
+    started = []
+
+    def start(plan, **options):
+        started.append(FakeServer(plan, **options))
+        return started[-1]
+
+    yield start
+    for server in started:
+        server.close()
+
+
+def production_text(url: str, **settings) -> str:
+    options = {"model": "tiny-test", "base_url": url, "api_key_env": KEY_ENV, "timeout": 1, "retries": 2, **settings}
+    flow = ", ".join(f"{key}: {value}" for key, value in options.items())
+    return SMALL_PRODUCTION.replace("scripter: {backend: rule-based}", f"scripter: {{backend: openai, {flow}}}")
+
+
+def valid_script_json(production_yaml: str) -> str:
+    """A script that passes the validators: the rule-based scripter's, for the same production."""
+    production = Production.model_validate(load_yaml_text(production_yaml.replace("ANCHORING", "chain"), "p"))
+    return json.dumps(RuleBasedScripter(production.scripter).write(production).model_dump(mode="json"), indent=1)
+
+
+def without_line(script_json: str, text: str) -> str:
+    data = json.loads(script_json)
+    for scene in data["scenes"]:
+        for shot in scene["shots"]:
+            shot["dialogue"] = [line for line in shot["dialogue"] if line["line"] != text]
+    return json.dumps(data)
+
+
+def last_user_message(request: dict) -> str:
+    return [m for m in request["body"]["messages"] if m["role"] == "user"][-1]["content"]
+
+
+def files_containing(folder: Path, secret: str) -> list[str]:
+    return [str(path) for path in folder.rglob("*") if path.is_file() and secret.encode() in path.read_bytes()]
+
+
+def test_build_repairs_the_script_twice_and_retries_the_server(tmp_path, servers, monkeypatch):
+    good = valid_script_json(SMALL_PRODUCTION)
+    missing = without_line(good, "Are you nervous?")
+    server = servers([("status", 500), ("hang", 3), ("reply", '{"title": "Small Test", "scenes": [{"id": '),
+                      ("reply", f"Here is the script:\n```json\n{missing}\n```"), ("reply", good)],
+                     refuse_json_schema=True)
+    folder = make_production(tmp_path / "p", text=production_text(server.url))
+    monkeypatch.setenv(KEY_ENV, KEY)
+
+    result = doit(folder, "script")
+
+    script_text = (folder / "script.yaml").read_text()
+    assert Script.model_validate(load_yaml_text(script_text, "script.yaml")).model_dump(mode="json") == json.loads(good)
+    header = script_header(script_text)
+    assert {key: header[key] for key in ("backend", "model", "seed", "repairs")} == {
+        "backend": "openai", "model": "tiny-test", "seed": "3", "repairs": "2"}
+    assert re.fullmatch(r"[0-9a-f]{16}", header["templates"])
+    assert script_state(script_text) == ("pristine", load_production(folder).scripter_inputs_digest())
+
+    # json_schema refused once (400), then json_object; a 500 and a timeout retried; three replies, two repairs
+    formats = [(r["body"].get("response_format") or {}).get("type") for r in server.requests]
+    assert formats == ["json_schema"] + ["json_object"] * 5
+    assert len(server.requests) == 6 and not server.plan
+    assert all(r["path"] == "/v1/chat/completions" and r["auth"] == f"Bearer {KEY}" for r in server.requests)
+    first_repair, second_repair = last_user_message(server.requests[4]), last_user_message(server.requests[5])
+    assert "invalid JSON" in first_repair
+    assert re.search(r'dialogue line 3 \(ana: "Are you nervous\?"\) is missing', second_repair)
+    assert "invalid JSON" not in second_repair
+    # the model sees its own last attempt before the repair request, and nothing older
+    assert [m["role"] for m in server.requests[5]["body"]["messages"]] == ["system", "user", "assistant", "user"]
+    assert server.requests[5]["body"]["messages"][2]["content"] == f"Here is the script:\n```json\n{missing}\n```"
+    assert [r["body"]["seed"] for r in server.requests[3:]] == [3, 4, 5]
+
+    assert "repair it (round 2 of 3)" in result.stderr
+    assert KEY not in result.stdout + result.stderr
+    assert files_containing(folder, KEY) == []
+
+
+def test_build_fails_after_the_repair_rounds_and_writes_nothing(tmp_path, servers, monkeypatch):
+    missing = without_line(valid_script_json(SMALL_PRODUCTION), "Terrified.")
+    server = servers([("reply", missing)] * 2)
+    folder = make_production(tmp_path / "p", text=production_text(server.url, repair_rounds=1))
+    monkeypatch.setenv(KEY_ENV, KEY)
+
+    result = doit(folder, "script", check=False)
+
+    assert result.returncode == 2
+    output = result.stdout + result.stderr
+    assert "still has 1 problem after 1 repair round" in output
+    assert re.search(r'^  - \[dialogue\] shot sh\d+: dialogue line 4 \(ben: "Terrified\."\) is missing', output, re.M)
+    assert not (folder / "script.yaml").exists() and len(server.requests) == 2
+    assert "Traceback" not in output
+
+
+@pytest.mark.parametrize("key", [KEY, None])
+def test_401_is_one_clear_line_without_the_key(tmp_path, servers, monkeypatch, key):
+    server = servers([("status", 401)] * 3)
+    folder = make_production(tmp_path / "p", text=production_text(server.url))
+    if key:
+        monkeypatch.setenv(KEY_ENV, key)
+    else:
+        monkeypatch.delenv(KEY_ENV, raising=False)
+
+    result = cli("script", str(folder), cwd=tmp_path)
+
+    assert result.returncode == 2
+    error = [line for line in result.stderr.splitlines() if not line.startswith("scripter: asking")]
+    assert len(error) == 1 and "(401)" in error[0], result.stderr
+    if key:
+        assert f"refused the API key in ${KEY_ENV}" in error[0]
+    else:
+        assert f"export {KEY_ENV}=" in error[0]
+    assert KEY not in result.stdout + result.stderr
+    assert len(server.requests) == 1, "a 401 is not retried"
+    assert not (folder / "script.yaml").exists()
+
+
+def test_timeouts_and_500s_are_retried_then_reported(servers):
+    hanging = servers([("hang", 2)] * 3)
+    config = OpenAIScripterConfig(model="m", base_url=hanging.url, api_key_env=KEY_ENV, timeout=0.3, retries=1,
+                                  response_format="text")
+    with pytest.raises(BackendError, match=r"no reply from .* within 0.3 s, after 1 retry \(hint: raise"):
+        chat([{"role": "user", "content": "hi"}], config)
+    assert len(hanging.requests) == 2
+
+    failing = servers([("status", 503)] * 4)
+    config = config.model_copy(update={"base_url": failing.url, "retries": 3})
+    with pytest.raises(BackendError, match=r"failed with 503 after 3 retries") as raised:
+        chat([{"role": "user", "content": "hi"}], config)
+    assert len(failing.requests) == 4 and KEY not in str(raised.value)
+
+    recovering = servers([("status", 429), ("status", 500), ("reply", "ok")])
+    config = config.model_copy(update={"base_url": recovering.url, "retries": 2})
+    assert chat([{"role": "user", "content": "hi"}], config) == "ok"
+    assert len(recovering.requests) == 3
+
+
+def test_script_command_with_a_backend_regenerates_and_keeps_the_edit(tmp_path, servers, monkeypatch):
+    folder = make_production(tmp_path / "p")
+    doit(folder, "script")
+    edited = (folder / "script.yaml").read_text().replace("You're up early.", "You are up early.")
+    (folder / "script.yaml").write_text(edited)
+    server = servers([("reply", valid_script_json(SMALL_PRODUCTION))])
+    monkeypatch.setenv(KEY_ENV, KEY)
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)  # the default api_key_env
+
+    result = cli("script", str(folder), "--backend", "openai", "--model", "served-model", "--base-url", server.url,
+                 cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    assert (folder / "script.yaml.bak").read_text() == edited
+    written = (folder / "script.yaml").read_text()
+    assert script_header(written)["backend"] == "openai" and script_header(written)["model"] == "served-model"
+    assert server.requests[0]["body"]["model"] == "served-model"
+    # the next build keeps it: it was made from production.yaml as it is
+    assert doit(folder, "script").returncode == 0
+    assert (folder / "script.yaml").read_text() == written
+
+
+def test_script_command_on_a_dialogue_file_prints_yaml(tmp_path, servers, monkeypatch):
+    (tmp_path / "scene.txt").write_text("ANA: You're up early.\nBEN: Couldn't sleep.\nANA: Are you nervous?\n")
+    plain = cli("script", "--dialogue", "scene.txt", cwd=tmp_path)
+    assert plain.returncode == 0, plain.stderr
+    script = Script.model_validate(load_yaml_text(plain.stdout, "stdout"))
+    assert [line.line for _, shot in script.shots() for line in shot.dialogue] == [
+        "You're up early.", "Couldn't sleep.", "Are you nervous?"]
+    assert script_header(plain.stdout)["backend"] == "rule-based"
+
+    server = servers([("reply", json.dumps(script.model_dump(mode="json")))])
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    served = cli("script", "--dialogue", "scene.txt", "--backend", "openai", "--model", "m", "--base-url",
+                 server.url, cwd=tmp_path)
+    assert served.returncode == 0, served.stderr
+    assert Script.model_validate(load_yaml_text(served.stdout, "stdout")) == script
+    assert script_header(served.stdout)["model"] == "m"
+    assert '"Are you nervous?"' in last_user_message(server.requests[0])
+    assert not list(tmp_path.glob("*.yaml")) and KEY not in served.stdout + served.stderr
+
+
+def test_the_key_stays_out_of_production_yaml(tmp_path):
+    for line, expected in [("api_key: sk-abcdef123456", "never write the key in production.yaml"),
+                           ("api_key_env: sk-abcdef123456", "name of an environment variable")]:
+        text = SMALL_PRODUCTION.replace("scripter: {backend: rule-based}",
+                                        f"scripter: {{backend: openai, model: m, {line}}}")
+        folder = make_production(tmp_path / line[:7], text=text)
+        with pytest.raises(InputError) as raised:
+            load_production(folder)
+        assert expected in str(raised.value) and "abcdef123456" not in str(raised.value)
