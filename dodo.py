@@ -2,6 +2,8 @@
 
 Each production keeps its own task graph and state (productions/NAME/build/); this file runs those graphs,
 so `doit` here is the same as `doit` in every production folder. `doit list` shows one task per production.
+With `SCRIPTAGENT_EXECUTOR=ray doit` (and $RAY_ADDRESS, or a cluster `ray start --head` started here), every
+production sends its renders, keyframes and scores to the same Ray cluster (README: Rendering on a Ray cluster).
 
 The training recipes under recipes/ are tasks too, run only when named: `doit train:sft`, `doit train:reward`,
 `doit train:grpo`, `doit eval:scripter`, `doit scriptbench` (scriptagent/training/tasks.py).

@@ -39,7 +39,7 @@ def production_folder(value: str) -> Path:
 def cmd_new(args) -> int:
     from .scaffold import scaffold
 
-    folder = scaffold(Path(args.name), title=args.title)
+    folder = scaffold(Path(args.name), title=args.title, screenplay=getattr(args, "source", None))
     print(f"created {folder}/ (production.yaml, dodo.py, .gitignore, cast/); next: cd {folder} && doit")
     return 0
 
@@ -53,6 +53,9 @@ def cmd_build(args) -> int:
     from .tasks import DOIT_COMMANDS, production_tasks
 
     folder = production_folder(args.dir)
+    if args.executor:  # read by production_tasks, here and in the processes of `doit -n N`
+        from .executor import EXECUTOR_ENV
+        os.environ[EXECUTOR_ENV] = args.executor
     doit_args = list(args.doit_args)
     if doit_args and doit_args[0] == "--":
         doit_args = doit_args[1:]
@@ -76,7 +79,9 @@ def cmd_validate(args) -> int:
         print(f"{SCRIPT_FILE}: not written yet (`doit` writes it)")
         return 0
     script, tree = load_script(folder)
-    findings = validate_script(script, production)
+    from .voice import without_estimated_timing
+
+    findings = without_estimated_timing(validate_script(script, production), production)  # speech times the lines
     for problem in findings_to_problems(findings, tree, SCRIPT_FILE):
         print(problem)
     errors = sum(f.severity == "error" for f in findings)
@@ -99,7 +104,18 @@ def cmd_plan(args) -> int:
     folder = production_folder(args.dir)
     production = load_production(folder)
     script, _ = load_script(folder)
-    segments = plan_segments(production, script)
+    from .production import BUILD_DIR
+    from .voice import active_voice, fit_shots_to_speech, recorded_lengths
+
+    spoken = recorded_lengths(production, script, folder / BUILD_DIR / "speech")
+    if spoken is not None:  # as the build plans it: the recordings time the lines and lengthen shots
+        script, warnings = fit_shots_to_speech(script, spoken)
+        for warning in warnings:
+            print(warning, file=sys.stderr)
+    elif active_voice(production, notice=False):
+        print("voice: the lines are not all recorded yet (`doit` records them); these times are estimates",
+              file=sys.stderr)
+    segments = plan_segments(production, script, spoken)
     fps = production.style.fps
     # model: what renders it; render: frames at the model's own rate; size: what the model renders at
     rows = [["segment", "shots", "seconds", "frames", "model", "render", "size", "anchor"]]
@@ -208,11 +224,15 @@ def parser() -> argparse.ArgumentParser:
     new = commands.add_parser("new", help="scaffold a production folder from templates/")
     new.add_argument("name", help="folder to create")
     new.add_argument("--title", help="the production's title (default: from the folder name)")
+    new.add_argument("--from", dest="source", metavar="SCREENPLAY", help="a Fountain screenplay (.fountain): cast, "
+                     "setting and dialogue from it")
     new.set_defaults(run=cmd_new)
 
     build = commands.add_parser("build", help="run the production's doit graph; doit options pass through",
                                 description="Examples: scriptagent build productions/demo -n 2; "
                                             "scriptagent build . list; scriptagent build . clean")
+    build.add_argument("--executor", choices=["local", "ray"],
+                       help="where renders, keyframes and scores run (default: production.yaml's executor.kind)")
     build.add_argument("dir", nargs="?", default=".")
     build.add_argument("doit_args", nargs=argparse.REMAINDER, help="doit command and options")
     build.set_defaults(run=cmd_build)

@@ -322,6 +322,49 @@ class CriticConfig(Strict):
         return self
 
 
+class ExecutorConfig(Strict):
+    """Where the heavy tasks (keyframes, renders, segment scores) run. The doit graph, its cache and the files in
+    build/ are the same with every executor; only the machine doing the work changes."""
+
+    kind: Literal["local", "ray"] = Field("local", description="local: in the doit process; ray: as Ray tasks on a "
+                                          "cluster sharing the production folder (scriptagent/executor.py)")
+    address: str = Field("auto", min_length=1, description="the Ray cluster: auto (the one `ray start --head` "
+                         "started, or $RAY_ADDRESS), host:port or ray://host:port")
+    num_gpus: float = Field(0, ge=0, le=64, description="GPUs each render, keyframe or score task asks for")
+    num_cpus: float = Field(1, ge=0, le=512, description="CPUs each task asks for")
+    max_retries: int = Field(3, ge=0, le=20, description="times Ray re-runs a task whose worker or node died")
+    runtime_env: dict = Field({}, description="Ray runtime_env of the workers, e.g. {env_vars: {HF_HOME: /models}}")
+
+
+class NoVoiceConfig(Strict):
+    backend: Literal["none"] = "none"
+
+
+class EspeakVoiceConfig(Strict):
+    """Speech by the espeak-ng program (`apt install espeak-ng`, `brew install espeak-ng`): robotic, instant."""
+
+    backend: Literal["espeak"]
+    voice: str = Field("en-us", pattern=r"^[A-Za-z0-9_+-]{1,40}$",
+                       description="espeak-ng voice of cast members without their own `voice`, e.g. en-us, "
+                                   "en-gb+f3 (`espeak-ng --voices` lists them)")
+    words_per_minute: int = Field(150, ge=80, le=450, description="speaking rate")
+    if_missing: Literal["error", "silent"] = Field(
+        "error", description="when espeak-ng is not installed: error, or build a silent film with a notice")
+
+
+class TransformersVoiceConfig(Strict):
+    """Text-to-speech through transformers (VITS / MMS-TTS: VitsModel), by Hugging Face id or local folder."""
+
+    backend: Literal["transformers"]
+    model: str = Field(min_length=1, description="e.g. facebook/mms-tts-eng, or a folder relative to the production")
+    device: str = Field("auto", pattern=r"^(auto|cpu|mps|cuda(:\d+)?)$", description="auto, cpu, cuda, cuda:N or mps")
+    seed: int = Field(0, ge=0, description="VITS samples its durations and noise: a fixed seed gives the same audio")
+    trust_remote_code: bool = Field(False, description="run Python code shipped with the model (only if you trust it)")
+
+
+VoiceConfig = Annotated[Union[NoVoiceConfig, EspeakVoiceConfig, TransformersVoiceConfig], Field(discriminator="backend")]
+
+
 class Production(Strict):
     title: str = Field(min_length=1)
     seed: int = Field(0, ge=0, description="fixes every random choice; per segment it is combined with the segment id")
@@ -329,9 +372,15 @@ class Production(Strict):
     cast: list[CastMember] = Field(min_length=1)
     setting: str = Field(min_length=1, description="where the scene takes place")
     dialogue: list[DialogueLine] = Field(min_length=1)
+    dialogue_file: str | None = Field(None, description="a Fountain screenplay (e.g. scene.fountain) the dialogue "
+                                      "is read from, instead of `dialogue:`")
     scripter: ScripterConfig = RuleBasedScripterConfig()
     director: DirectorConfig = AnimaticDirectorConfig()
     critic: CriticConfig = CriticConfig()
+    voice: VoiceConfig = Field(NoVoiceConfig(), description="speech of the dialogue: {backend: none | espeak | "
+                                                            "transformers, ...}; each cast member's `voice` picks theirs")
+    executor: ExecutorConfig = Field(ExecutorConfig(), description="where renders, keyframes and segment scores "
+                                     "run: {kind: local} (default) or {kind: ray, address: auto, num_gpus: 1}")
     variants: dict[Identifier, dict] = Field(
         {}, description="named variants built side by side into build/variants/<name>/ and compared in "
                         "build/compare.md (ablations): each overrides settings of this production, e.g. "
@@ -582,9 +631,24 @@ def digest(data) -> str:
 
 # --- loading ------------------------------------------------------------------------------------------------
 
+def production_data(folder: Path):
+    """production.yaml's YAML tree, with the dialogue read from its `dialogue_file` when it names one."""
+    data = load_yaml_file(folder / PRODUCTION_FILE, PRODUCTION_FILE)
+    if isinstance(data, dict) and isinstance(data.get("dialogue_file"), str):  # a Fountain screenplay
+        from .fountain import dialogue_from_file
+
+        if "dialogue" in data:
+            line, column = data.lc.key("dialogue")
+            raise InputError(Problem(PRODUCTION_FILE, "give `dialogue:` or `dialogue_file:`, not both", line + 1,
+                                     column + 1, field="dialogue"))
+        cast_ids = [m.get("id") for m in data.get("cast") or [] if isinstance(m, dict)]
+        data["dialogue"] = dialogue_from_file(folder, data["dialogue_file"], cast_ids)
+    return data
+
+
 def load_production(folder: str | Path = ".") -> Production:
     folder = Path(folder)
-    data = load_yaml_file(folder / PRODUCTION_FILE, PRODUCTION_FILE)
+    data = production_data(folder)
     production = validate_yaml(Production, data, PRODUCTION_FILE)
     problems = []
     for index, member in enumerate(production.cast):

@@ -12,12 +12,21 @@ from .files import templates_dir, write_atomic
 from .production import load_production
 
 
-def scaffold(folder: Path, title: str | None = None) -> Path:
+def scaffold(folder: Path, title: str | None = None, screenplay: Path | None = None) -> Path:
+    """A new production; with `screenplay` (a .fountain file), its cast, setting and dialogue come from it."""
     if folder.exists() and any(folder.iterdir()):
         raise InputError(Problem(str(folder), "already exists and is not empty", hint="choose a new name"))
     source = templates_dir() / "production"
-    title = title or folder.name.replace("-", " ").replace("_", " ").title()
-    text = jinja2.Template(source.joinpath("production.yaml.j2").read_text(encoding="utf-8")).render(title=title)
+    if screenplay is not None:
+        from .fountain import production_yaml, read_fountain
+
+        parsed = read_fountain(Path(screenplay))  # before anything is written: a bad screenplay leaves no folder
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(screenplay, folder / Path(screenplay).name)
+        text = production_yaml(parsed, Path(screenplay).name, title)
+    else:
+        title = title or folder.name.replace("-", " ").replace("_", " ").title()
+        text = jinja2.Template(source.joinpath("production.yaml.j2").read_text(encoding="utf-8")).render(title=title)
     write_atomic(folder / "production.yaml", text)
     shutil.copyfile(source / "dodo.py", folder / "dodo.py")
     shutil.copyfile(source / "gitignore", folder / ".gitignore")
@@ -29,10 +38,10 @@ def scaffold(folder: Path, title: str | None = None) -> Path:
 def draw_cast_references(folder: Path) -> list[Path]:
     """Draw a placeholder portrait for every cast member whose reference image is missing."""
     from .director.animatic import draw_portrait
-    from .production import PRODUCTION_FILE, Production
-    from .yamlio import load_yaml_file, validate_yaml
+    from .production import PRODUCTION_FILE, Production, production_data
+    from .yamlio import validate_yaml
 
-    production = validate_yaml(Production, load_yaml_file(folder / PRODUCTION_FILE), PRODUCTION_FILE)
+    production = validate_yaml(Production, production_data(folder), PRODUCTION_FILE)
     drawn = []
     for member in production.cast:
         if member.reference and not (folder / member.reference).exists():

@@ -33,8 +33,9 @@ from doit.tools import config_changed
 from .errors import BackendError, InputError, ScriptAgentError, debug_enabled, one_line
 from .doit_state import state_backend
 from .files import atomic_path, prepare_build, write_atomic, write_json_if_changed
-from .integrity import matches_record, record_path
+from .integrity import check_recorded, check_video, matches_record, record_file, record_path
 from .yamlio import located
+from .voice import active_voice
 from .critic import paths as critic_paths
 from .production import (BUILD_DIR, PRODUCTION_FILE, SCRIPT_FILE, CriticConfig, Keyframe, Production, Segment,
                          load_production, load_script)
@@ -44,6 +45,8 @@ PLAN = BUILD / "plan.json"
 FINDINGS = BUILD / "findings.json"
 FILM = BUILD / "film.mp4"
 SUBTITLES = BUILD / "film.srt"
+WEB_SUBTITLES = BUILD / "film.vtt"
+TIMELINE = BUILD / "film.otio"  # the cut for an editor's NLE (OpenTimelineIO)
 REPORT = BUILD / "report.html"
 COMPARISON = BUILD / "compare.md"  # and compare.json: the build and its variants side by side
 DOIT_COMMANDS = {"run", "list", "clean", "info", "forget", "ignore", "dumpdb", "strace", "help", "reset-dep",
@@ -66,6 +69,10 @@ def frame_file(segment_id: str, which: str) -> Path:
 def keyframe_file(keyframe_id: str, suffix: str = ".png") -> Path:
     """build/keyframes/<id>.json (what the picture depends on) and <id>.png (the picture)."""
     return BUILD / "keyframes" / f"{keyframe_id}{suffix}"
+
+
+def speech_file(line_id: str) -> Path:
+    return BUILD / "speech" / f"{line_id}.wav"
 
 
 def score_file(segment_id: str) -> Path:
@@ -129,15 +136,31 @@ def make_plan():
 
     production = load_production(".")
     script, tree = load_script(".")
-    findings = validate_script(script, production)
+    from .voice import without_estimated_timing
+
+    voiced = active_voice(production, notice=False) is not None
+    findings = without_estimated_timing(validate_script(script, production), production)
     problems = findings_to_problems(findings, tree, SCRIPT_FILE)
     errors = [p for p, f in zip(problems, findings) if f.severity == "error"]
     if errors:
         raise InputError(errors)
     for problem, finding in zip(problems, findings):
         print(problem, file=sys.stderr)  # warnings: shown, never fatal
+    spoken = None
+    if voiced:  # the recordings time the lines and lengthen shots that need it
+        from .voice import fit_shots_to_speech, speech_lines, wav_seconds
+
+        lines = speech_lines(production, script)
+        spoken = {line.id: wav_seconds(speech_file(line.id)) for line in lines}
+        script, warnings = fit_shots_to_speech(script, spoken)
+        for warning in warnings:
+            print(warning, file=sys.stderr)
+        wanted = {speech_file(line.id) for line in lines}
+        for stale in (BUILD / "speech").glob("*.wav"):
+            if stale not in wanted:
+                stale.unlink()
     try:
-        segments = plan_segments(production, script)
+        segments = plan_segments(production, script, spoken)
     except InputError as error:  # e.g. a shot shorter than one frame: shown at its line in script.yaml
         raise located(error, tree) from None
     wanted = {segment_file(s.id) for s in segments}
@@ -182,8 +205,6 @@ def render_segment(segment_id: str, retake_critic: dict | None = None):
 def accept_render(segment_id: str):
     """A render is accepted once it decodes end to end with the planned frame count; its sha256 is recorded
     beside it, and while the file keeps that hash the render is up to date (see integrity.py)."""
-    from .integrity import check_video, record_file, record_path
-
     segment = Segment.model_validate_json(segment_file(segment_id).read_text(encoding="utf-8"))
     try:
         check_video(render_file(segment_id), segment.frames)
@@ -226,18 +247,38 @@ def score_script():
 
 
 @user_errors
-def stitch_film(segment_ids: list[str]):
+def stitch_film(segment_ids: list[str], voiced: bool = False):
     from .director.video import stitch
-    from .integrity import check_recorded, check_video, record_file
+    from .editorial import otio_text, srt_text, vtt_text
 
     plan = json.loads(PLAN.read_text(encoding="utf-8"))
     for segment_id in segment_ids:  # a segment damaged since it was rendered is rendered again, never stitched
         check_recorded(render_file(segment_id))
     with atomic_path(FILM) as film:  # the film appears only once it decodes end to end
-        stitch([render_file(s) for s in segment_ids], film)
+        if voiced:  # the recorded lines mixed at their times into one track, encoded as AAC beside the picture
+            from .voice import mix
+            import tempfile
+            with tempfile.TemporaryDirectory() as folder:
+                track = Path(folder) / "dialogue.wav"
+                mix(plan["dialogue"], speech_file, plan["seconds"], track)
+                stitch([render_file(s) for s in segment_ids], film, audio=track)
+        else:
+            stitch([render_file(s) for s in segment_ids], film)
         check_video(film, plan["frames"])
     record_file(FILM)
-    write_atomic(SUBTITLES, srt(plan["dialogue"]))
+    write_atomic(SUBTITLES, srt_text(plan["dialogue"]))
+    write_atomic(WEB_SUBTITLES, vtt_text(plan["dialogue"]))
+    segments = [Segment.model_validate_json(segment_file(s).read_text(encoding="utf-8")) for s in segment_ids]
+    # media paths relative to film.otio (build/), so the folder can move
+    write_atomic(TIMELINE, otio_text(plan, segments, lambda s: render_file(s).relative_to(BUILD),
+                                     (lambda i: speech_file(i).relative_to(BUILD)) if voiced else None))
+
+
+@user_errors
+def make_speech(line_id: str, payload: dict):
+    from .voice import synthesize
+
+    synthesize(payload["config"], payload["text"], payload["voice"], speech_file(line_id))
 
 
 @user_errors
@@ -255,6 +296,21 @@ def make_variant(name: str):
 
 
 @user_errors
+def run_on_ray(executor: dict, task: str, action: str, args: list):
+    from .executor import run_on_ray as submit
+
+    submit(executor, task, action, args)
+
+
+def heavy(task: str, action, args: list, executor: dict | None):
+    """The doit action of a render, keyframe or score: `action(*args)` here, or the same action as a Ray task
+    (executor: ray, see executor.py) writing the same files."""
+    if executor is None:
+        return (action, args)
+    return (run_on_ray, [executor, task, action.__name__, args])
+
+
+@user_errors
 def make_comparison(names: list[str]):
     from .critic.compare import remove_stale_variants, variant_folder, write_comparison
 
@@ -263,17 +319,21 @@ def make_comparison(names: list[str]):
     write_comparison(builds, COMPARISON, COMPARISON.with_suffix(".json"))
 
 
-def srt(lines: list[dict]) -> str:
-    def stamp(seconds: float) -> str:
-        millis = round(seconds * 1000)
-        return f"{millis // 3_600_000:02d}:{millis // 60_000 % 60:02d}:{millis // 1000 % 60:02d},{millis % 1000:03d}"
-
-    blocks = [f"{n}\n{stamp(line['start'])} --> {stamp(line['end'])}\n{line['name']}: {line['line']}\n"
-              for n, line in enumerate(lines, 1)]
-    return "\n".join(blocks)
-
-
 # --- the graph ------------------------------------------------------------------------------------------------
+
+def current_speech_lines(production: Production) -> list:
+    """The script's lines to speak; none while script.yaml is missing or invalid (the plan reports why)."""
+    from .voice import speech_lines
+
+    try:
+        return speech_lines(production, load_script(".")[0]) if Path(SCRIPT_FILE).exists() else []
+    except ScriptAgentError:
+        return []
+
+
+def planned_dialogue() -> list[dict]:
+    return json.loads(PLAN.read_text(encoding="utf-8"))["dialogue"] if PLAN.exists() else []
+
 
 def current_segments(production: Production) -> list[Segment]:
     """Segments from the last plan; before any build, planned in memory so `doit list` shows every task."""
@@ -299,6 +359,7 @@ def production_tasks(dodo_file: str, command: str | None = None) -> dict:
         command = sys.argv[1] if len(sys.argv) > 1 and sys.argv[1] in DOIT_COMMANDS else "run"
     try:
         production = load_production(Path(dodo_file).parent)
+        voice = active_voice(production)  # None: a silent film (also espeak missing, with `if_missing: silent`)
         if command not in READ_ONLY_COMMANDS:  # one build at a time; clear what a killed build left
             prepare_build(Path(dodo_file).parent, BUILD_DIR)
     except ScriptAgentError as error:
@@ -307,6 +368,13 @@ def production_tasks(dodo_file: str, command: str | None = None) -> dict:
         print(error, file=sys.stderr)
         raise SystemExit(2) from None
     BUILD.mkdir(exist_ok=True)
+    try:
+        from .executor import chosen_kind
+        on_ray = production.executor.model_dump(mode="json") if chosen_kind(production.executor.kind) == "ray" \
+            else None
+    except ScriptAgentError as error:
+        print(error, file=sys.stderr)
+        raise SystemExit(2) from None
 
     def task_script():
         """write script.yaml from the dialogue (kept as it is once you edit it)"""
@@ -320,9 +388,25 @@ def production_tasks(dodo_file: str, command: str | None = None) -> dict:
 
     def task_plan():
         """validate script.yaml and split it into render segments"""
-        return {
+        recordings = []
+        if voice:  # one task per spoken line, depending only on its text and voice; the plan reads their lengths
+            yield {"basename": "speech", "name": None, "doc": "speak every line of the script (build/speech/)"}
+            for line in current_speech_lines(production):
+                payload = {"text": line.text, "voice": line.voice, "config": voice}
+                recordings.append(str(speech_file(line.id)))
+                yield {
+                    "basename": "speech", "name": line.id,
+                    "doc": "speak one line of the script with its character's voice",
+                    "actions": [heavy(f"speech:{line.id}", make_speech, [line.id, payload], on_ray)],
+                    "targets": [recordings[-1]],
+                    "uptodate": [config_changed(payload)],
+                    "clean": True,
+                    "verbosity": 1,
+                }
+        yield {
+            "basename": "plan",
             "actions": [make_plan],
-            "file_dep": [PRODUCTION_FILE, SCRIPT_FILE],
+            "file_dep": [PRODUCTION_FILE, SCRIPT_FILE] + recordings,
             "targets": [str(PLAN), str(FINDINGS)],
             "clean": [(shutil.rmtree, [BUILD / "segments", True]), (shutil.rmtree, [BUILD / "keyframes", True]),
                       (_remove, [PLAN, FINDINGS])],
@@ -347,7 +431,7 @@ def production_tasks(dodo_file: str, command: str | None = None) -> dict:
             yield {
                 "basename": "keyframe", "name": keyframe.id,
                 "doc": "make the picture a segment starts from (from the shot's visual fields, not its dialogue)",
-                "actions": [(make_keyframe, [keyframe.id])],
+                "actions": [heavy(f"keyframe:{keyframe.id}", make_keyframe, [keyframe.id], on_ray)],
                 "file_dep": [str(keyframe_file(keyframe.id, ".json"))]
                 + sorted({c.reference for c in keyframe.cast.values() if c.reference}),
                 "targets": [str(keyframe_file(keyframe.id))],
@@ -363,7 +447,8 @@ def production_tasks(dodo_file: str, command: str | None = None) -> dict:
             yield {
                 "basename": "render", "name": segment.id,
                 "doc": "render one segment (from the previous segment's last frame in chain mode, else its keyframe)",
-                "actions": [(render_segment, [segment.id, critic if production.critic.retake else None]),
+                "actions": [heavy(f"render:{segment.id}", render_segment,
+                                  [segment.id, critic if production.critic.retake else None], on_ray),
                             (accept_render, [segment.id])],
                 "file_dep": deps,
                 "targets": [str(render_file(segment.id)), str(frame_file(segment.id, "first")),
@@ -381,7 +466,7 @@ def production_tasks(dodo_file: str, command: str | None = None) -> dict:
             yield {
                 "basename": "score", "name": segment.id,
                 "doc": "score one segment's render (critic.metrics) and cut its thumbnails",
-                "actions": [(score_segment, [segment.id, critic])],
+                "actions": [heavy(f"score:{segment.id}", score_segment, [segment.id, critic], on_ray)],
                 "file_dep": [str(segment_file(segment.id)), str(render_file(segment.id))]
                 + ([str(critic_paths.takes_file(BUILD, segment.id))] if production.critic.retake else []),
                 "targets": [str(score_file(segment.id)), str(critic_paths.features_file(BUILD, segment.id))]
@@ -393,10 +478,12 @@ def production_tasks(dodo_file: str, command: str | None = None) -> dict:
             return
         yield {
             "basename": "stitch",
-            "doc": "join the renders into build/film.mp4 (no re-encoding) and write build/film.srt",
-            "actions": [(stitch_film, [ids])],
-            "file_dep": [str(PLAN)] + [str(render_file(i)) for i in ids],
-            "targets": [str(FILM), str(SUBTITLES), str(record_path(FILM))],
+            "doc": "join the renders into build/film.mp4 (video not re-encoded; speech mixed in as AAC) and write "
+                   "build/film.srt, film.vtt and film.otio",
+            "actions": [(stitch_film, [ids, bool(voice)])],
+            "file_dep": [str(PLAN)] + [str(render_file(i)) for i in ids] + [str(segment_file(i)) for i in ids]
+            + ([str(speech_file(line["id"])) for line in planned_dialogue()] if voice else []),
+            "targets": [str(FILM), str(SUBTITLES), str(WEB_SUBTITLES), str(TIMELINE), str(record_path(FILM))],
             "uptodate": [(matches_record, [str(FILM)])],  # a damaged film.mp4 is stitched again
             "clean": True,
         }
@@ -458,6 +545,10 @@ def production_tasks(dodo_file: str, command: str | None = None) -> dict:
                 "clean": True,
             }
 
+    if command == "run" and voice:
+        # The speech tasks come from script.yaml and the plan reads their recordings: both are created once the
+        # script task has run.
+        task_plan = create_after(executed="script", creates=["speech", "plan"])(task_plan)
     if command == "run":
         # Building: these tasks are created once `plan` has run, from the plan it wrote. One creator makes them
         # all, so doit knows them all at once, which its parallel runner needs (`doit -n`).

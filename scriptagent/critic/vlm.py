@@ -50,7 +50,7 @@ def load_vlm(name: str, device: str, dtype: str, trust_remote_code: bool):
     """(processor, model, device) for an image-text-to-text model, None for another kind of model."""
     from transformers import AutoConfig, AutoModelForImageTextToText, AutoProcessor
 
-    from ..scripter.transformers_backend import resolve_device, resolve_dtype
+    from ..devices import resolve_device, resolve_dtype
 
     try:
         config = AutoConfig.from_pretrained(name, trust_remote_code=trust_remote_code)
@@ -60,7 +60,7 @@ def load_vlm(name: str, device: str, dtype: str, trust_remote_code: bool):
                            "folder; offline, the model must already be in the Hugging Face cache)") from None
     if type(config) not in AutoModelForImageTextToText._model_mapping:
         return None
-    device = resolve_device(device)
+    device = resolve_device(device, "critic.judge.device")
     model = AutoModelForImageTextToText.from_pretrained(name, dtype=resolve_dtype(dtype, device),
                                                         trust_remote_code=trust_remote_code).to(device).eval()
     processor = AutoProcessor.from_pretrained(name, trust_remote_code=trust_remote_code)

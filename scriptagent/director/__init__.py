@@ -22,6 +22,7 @@ from ..errors import InputError, Problem, ScriptAgentError
 from ..production import (SCRIPT_FILE, Anchoring, Keyframe, KeyframeShot, Production, Script, Segment,
                           SegmentCastMember, SegmentShot, TimedLine)
 from ..timing import line_timings
+from ..voice import line_id, spoken_timings
 
 # name -> "module:Class"; a backend is one file, imported only when used (heavy imports stay lazy)
 BACKENDS = {
@@ -99,8 +100,9 @@ def words_per_second(production: Production) -> float:
     return getattr(production.scripter, "words_per_second", 2.6)
 
 
-def plan_segments(production: Production, script: Script) -> list[Segment]:
-    """The render segments of a script, in film order."""
+def plan_segments(production: Production, script: Script, spoken: dict[str, float] | None = None) -> list[Segment]:
+    """The render segments of a script, in film order. `spoken`: the recorded length of each line (by line id)
+    when speech is on; the lines are then timed by their recordings (see voice.fit_shots_to_speech)."""
     fps = production.style.fps
     director = production.director
     max_frames = max(1, math.floor(director.max_segment_seconds * fps + 1e-6))
@@ -122,9 +124,11 @@ def plan_segments(production: Production, script: Script) -> list[Segment]:
             if frames < 1:
                 raise InputError(Problem(SCRIPT_FILE, f"{shot.duration} s is shorter than one frame at {fps} fps",
                                          field=f"scenes[{scene_index}].shots[{shot_index}].duration"))
+            timings = spoken_timings([spoken[line_id(shot.id, i)] for i in range(len(shot.dialogue))],
+                                     shot.duration) if spoken is not None else line_timings(shot, rate)
             subtitles = [TimedLine(speaker=line.speaker, name=_name(script, line.speaker), line=line.line,
                                    start=round(start, 3), end=round(end, 3))
-                         for line, (start, end) in zip(shot.dialogue, line_timings(shot, rate))]
+                         for line, (start, end) in zip(shot.dialogue, timings)]
             parts = math.ceil(frames / max_frames)
             bounds = [round(k * frames / parts) for k in range(parts + 1)]
             pieces = [SegmentShot(shot=shot, scene_id=scene.id, frames=bounds[k + 1] - bounds[k], shot_frames=frames,
@@ -220,9 +224,9 @@ def plan_summary(production: Production, script: Script, segments: list[Segment]
             if piece.part == 1:
                 shots.append({"id": piece.shot.id, "scene": piece.scene_id, "start": round(shot_start, 4),
                               "duration": round(piece.shot_frames / fps, 4), "segment": segment.id})
-                film_lines += [{"shot": piece.shot.id, "speaker": line.speaker, "name": line.name, "line": line.line,
+                film_lines += [{"id": line_id(piece.shot.id, index), "shot": piece.shot.id, "speaker": line.speaker, "name": line.name, "line": line.line,
                                 "start": round(shot_start + line.start, 3), "end": round(shot_start + line.end, 3)}
-                               for line in piece.subtitles]
+                               for index, line in enumerate(piece.subtitles)]
             frame += piece.frames
     total_frames = sum(segment.frames for segment in segments)
     return {

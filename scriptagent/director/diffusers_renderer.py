@@ -116,24 +116,14 @@ class DiffusersRenderer:
     # --- devices and loading -------------------------------------------------------------------------------
 
     def device(self) -> str:
-        import torch
+        from ..devices import resolve_device
 
-        device = self.config.get("device", "auto")
-        if device != "auto":
-            return device
-        if torch.cuda.is_available():
-            return "cuda"
-        if torch.backends.mps.is_available():
-            return "mps"
-        return "cpu"
+        return resolve_device(self.config.get("device", "auto"), "director.device")
 
     def dtype(self):
-        import torch
+        from ..devices import resolve_dtype
 
-        name = self.config.get("dtype", "auto")
-        if name == "auto":
-            name = "float32" if self.device() == "cpu" else "bfloat16"
-        return getattr(torch, name)
+        return resolve_dtype(self.config.get("dtype", "auto"), self.device())
 
     def _warn(self, message: str) -> None:
         if message not in self._warned:

@@ -176,8 +176,9 @@ def _concat_entry(path: Path) -> str:
     return "file '" + str(path.resolve()).replace("'", "'\\''") + "'\n"
 
 
-def stitch(videos: list[str | os.PathLike], out: str | os.PathLike) -> None:
-    """Concatenate mp4s made by FrameWriter (same size, fps and codec) without re-encoding."""
+def stitch(videos: list[str | os.PathLike], out: str | os.PathLike, audio: str | os.PathLike | None = None) -> None:
+    """Concatenate mp4s made by FrameWriter (same size, fps and codec) without re-encoding the video; with
+    `audio` (a WAV file as long as the film), add it as an AAC soundtrack."""
     videos = [Path(video) for video in videos]
     if not videos:
         raise ValueError("stitch needs at least one video")
@@ -189,8 +190,11 @@ def stitch(videos: list[str | os.PathLike], out: str | os.PathLike) -> None:
         listing = Path(folder) / "list.txt"
         listing.write_text("".join(_concat_entry(video) for video in videos), encoding="utf-8")
         # -xerror: without it a part that cannot be read is skipped with a warning and the film is short
-        _run_ffmpeg(["-xerror", "-f", "concat", "-safe", "0", "-i", str(listing), "-map", "0:v", "-c", "copy",
-                     *BITEXACT_FLAGS, "-movflags", "+faststart", "-f", "mp4", str(temporary)],
+        sound_in = ["-i", str(audio)] if audio else []
+        sound_out = ["-map", "1:a", "-c:a", "aac", "-b:a", "128k", "-flags:a", "+bitexact", "-threads", "1"] \
+            if audio else []
+        _run_ffmpeg(["-xerror", "-f", "concat", "-safe", "0", "-i", str(listing), *sound_in, "-map", "0:v",
+                     "-c:v", "copy", *sound_out, *BITEXACT_FLAGS, "-movflags", "+faststart", "-f", "mp4", str(temporary)],
                     f"stitch {len(videos)} videos into {out.name}")
 
 

@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+from ..devices import resolve_device, resolve_dtype
 from ..errors import BackendError
 from .llm import LanguageModelScripter, say
 
@@ -64,7 +65,7 @@ def load_model(name: str, device: str, dtype: str, trust_remote_code: bool):
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    device = resolve_device(device)
+    device = resolve_device(device, "scripter.device")
     torch_dtype = resolve_dtype(dtype, device)
     say(f"loading {name} on {device} ({str(torch_dtype).removeprefix('torch.')}); a large model takes a while")
     started = time.monotonic()
@@ -78,32 +79,6 @@ def load_model(name: str, device: str, dtype: str, trust_remote_code: bool):
     model.to(device).eval()
     say(f"loaded in {time.monotonic() - started:.1f} s")
     return tokenizer, model, torch.device(device)
-
-
-def resolve_device(device: str) -> str:
-    import torch
-
-    if device != "auto":
-        if device.startswith("cuda") and not torch.cuda.is_available():
-            raise BackendError(f"scripter.device: '{device}' but no CUDA GPU is available (hint: use auto or cpu)")
-        return device
-    if torch.cuda.is_available():
-        return "cuda"
-    if torch.backends.mps.is_available():
-        return "mps"
-    return "cpu"
-
-
-def resolve_dtype(dtype: str, device: str):
-    import torch
-
-    if dtype != "auto":
-        return getattr(torch, dtype)
-    if device.startswith("cuda"):
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    if device == "mps":
-        return torch.float16
-    return torch.float32  # half precision on a CPU is slow, where it works at all
 
 
 class TokenProgress:

@@ -1,0 +1,100 @@
+"""The editing room: subtitles (film.srt, film.vtt) and the cut as an OpenTimelineIO timeline (film.otio).
+
+Everything here reads the plan (build/plan.json, film-time dialogue) and the segment files (which render holds
+which frames of which shot), so the subtitles, the timeline and the mixed speech all use the same times.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from .production import Segment
+
+
+def _subtitles(lines: list[dict]):
+    import srt
+
+    return [srt.Subtitle(index=n, start=timedelta(seconds=line["start"]), end=timedelta(seconds=line["end"]),
+                         content=f"{line['name']}: {line['line']}") for n, line in enumerate(lines, 1)]
+
+
+def srt_text(lines: list[dict]) -> str:
+    """SubRip subtitles of the plan's dialogue (film seconds), one cue per line: `Name: line`."""
+    import srt
+
+    return srt.compose(_subtitles(lines), reindex=False)
+
+
+def vtt_text(lines: list[dict]) -> str:
+    """WebVTT subtitles: the same cues as the SubRip file, with WebVTT's header and `.` before the milliseconds."""
+    import srt
+
+    cues = [f"{srt.timedelta_to_srt_timestamp(cue.start).replace(',', '.')} --> "
+            f"{srt.timedelta_to_srt_timestamp(cue.end).replace(',', '.')}\n{cue.content}\n"
+            for cue in _subtitles(lines)]
+    return "WEBVTT\n\n" + "\n".join(cues)
+
+
+def otio_text(plan: dict, segments: list[Segment], render_path, speech_path=None) -> str:
+    """The cut as OpenTimelineIO JSON: a video track with one clip per shot (per part for a shot split across
+    renders), named by the shot id, whose source is its render and the frames of the shot in it; a marker per
+    dialogue line on the clip where it starts. With speech, an audio track places each line's recording.
+
+    `render_path(segment_id)` and `speech_path(line_id)` give the media paths as the timeline should name them.
+    """
+    import opentimelineio as otio
+
+    fps = plan["fps"]
+    timeline = otio.schema.Timeline(name=plan["title"])
+    timeline.global_start_time = otio.opentime.RationalTime(0, fps)
+    video = otio.schema.Track(name="picture", kind=otio.schema.TrackKind.Video)
+    timeline.tracks.append(video)
+    lines_by_shot: dict[str, list[dict]] = {}
+    for line in plan["dialogue"]:
+        lines_by_shot.setdefault(line["shot"], []).append(line)
+
+    def frames(seconds: float) -> int:
+        return round(seconds * fps)
+
+    for segment in segments:
+        reference = otio.schema.ExternalReference(
+            target_url=str(render_path(segment.id)),
+            available_range=otio.opentime.TimeRange(otio.opentime.RationalTime(0, fps),
+                                                    otio.opentime.RationalTime(segment.frames, fps)))
+        offset = 0  # the piece's first frame in its render
+        for piece in segment.shots:
+            clip = otio.schema.Clip(
+                name=piece.shot.id, media_reference=reference.clone(),
+                source_range=otio.opentime.TimeRange(otio.opentime.RationalTime(offset, fps),
+                                                     otio.opentime.RationalTime(piece.frames, fps)),
+                metadata={"scriptagent": {"shot": piece.shot.id, "scene": piece.scene_id, "segment": segment.id,
+                                          "part": piece.part, "parts": piece.parts,
+                                          "shot_size": piece.shot.shot_size.value}})
+            film_start = segment.first_frame + offset  # this piece's first frame in the film
+            for line in lines_by_shot.get(piece.shot.id, []):
+                start = frames(line["start"]) - film_start
+                if not 0 <= start < piece.frames:
+                    continue  # the line starts in another part of the shot
+                clip.markers.append(otio.schema.Marker(
+                    name=f"{line['name']}: {line['line']}",
+                    marked_range=otio.opentime.TimeRange(
+                        otio.opentime.RationalTime(offset + start, fps),
+                        otio.opentime.RationalTime(max(1, frames(line["end"]) - frames(line["start"])), fps)),
+                    metadata={"scriptagent": {"line": line.get("id", ""), "speaker": line["speaker"]}}))
+            video.append(clip)
+            offset += piece.frames
+    if speech_path is not None:
+        audio = otio.schema.Track(name="dialogue", kind=otio.schema.TrackKind.Audio)
+        position = 0
+        for line in plan["dialogue"]:
+            start, length = frames(line["start"]), max(1, frames(line["end"]) - frames(line["start"]))
+            if start > position:
+                audio.append(otio.schema.Gap(source_range=otio.opentime.TimeRange(
+                    duration=otio.opentime.RationalTime(start - position, fps))))
+            audio.append(otio.schema.Clip(
+                name=line["id"], media_reference=otio.schema.ExternalReference(target_url=str(speech_path(line["id"]))),
+                source_range=otio.opentime.TimeRange(otio.opentime.RationalTime(0, fps),
+                                                     otio.opentime.RationalTime(length, fps))))
+            position = max(position, start) + length
+        timeline.tracks.append(audio)
+    return otio.adapters.write_to_string(timeline, "otio_json")
