@@ -8,7 +8,6 @@ import shutil
 import subprocess
 
 import imageio_ffmpeg
-import pytest
 from ruamel.yaml import YAML
 
 from conftest import DEMO, cli, doit, executed, make_production, up_to_date

@@ -161,7 +161,7 @@ def test_transformers_voice_from_a_local_folder(tmp_path):
 
 
 def test_transformers_voice_build(tmp_path):
-    model = tiny_vits(tmp_path / "tts")
+    tiny_vits(tmp_path / "tts")  # saved there; the production loads it by path
     folder = make_production(tmp_path / "spoken", text=SMALL_PRODUCTION.replace("ANCHORING", "none")
                              + "voice: {backend: transformers, model: ../tts, device: cpu}\n")
     doit(folder)

@@ -18,7 +18,8 @@ import json
 import math
 from fractions import Fraction
 
-from ..errors import InputError, Problem, ScriptAgentError
+from ..registry import backend_class
+from ..errors import InputError, Problem
 from ..production import (SCRIPT_FILE, Anchoring, Keyframe, KeyframeShot, Production, Script, Segment,
                           SegmentCastMember, SegmentShot, TimedLine)
 from ..timing import line_timings
@@ -36,10 +37,7 @@ KEYFRAME_SETTINGS = ("keyframe_model", "keyframe_steps", "keyframe_guidance", "n
 
 
 def renderer_class(name: str):
-    if name not in BACKENDS:
-        raise ScriptAgentError(f"director.backend: unknown '{name}' (known: {', '.join(BACKENDS)})")
-    module_name, class_name = BACKENDS[name].split(":")
-    return getattr(importlib.import_module(module_name), class_name)
+    return backend_class(BACKENDS, name, "director.backend")
 
 
 @functools.lru_cache(maxsize=4)

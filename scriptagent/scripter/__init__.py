@@ -10,7 +10,6 @@ changes; once the user edits it, no build ever overwrites it.
 
 from __future__ import annotations
 
-import importlib
 import json
 import re
 import sys
@@ -18,7 +17,8 @@ from pathlib import Path
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from ..errors import InputError, Problem, ScriptAgentError
+from ..registry import backend_class
+from ..errors import InputError, Problem
 from ..files import sha256_bytes, write_atomic
 from ..production import SCRIPT_FILE, Production, Script, ScripterConfig
 from ..yamlio import dump_yaml
@@ -36,10 +36,7 @@ PLAIN_VALUE = re.compile(r"[\w./:@+-]+")
 
 
 def scripter_class(name: str):
-    if name not in BACKENDS:
-        raise ScriptAgentError(f"scripter.backend: unknown '{name}' (known: {', '.join(BACKENDS)})")
-    module_name, class_name = BACKENDS[name].split(":")
-    return getattr(importlib.import_module(module_name), class_name)
+    return backend_class(BACKENDS, name, "scripter.backend")
 
 
 def make_scripter(config, folder: str | Path = "."):

@@ -10,7 +10,6 @@ lengthens a shot whose lines do not fit (with a warning); the stitch mixes the r
 from __future__ import annotations
 
 import functools
-import importlib
 import json
 import math
 import shutil
@@ -19,6 +18,7 @@ import wave
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..registry import backend_class
 from ..errors import ScriptAgentError
 from ..files import atomic_path
 from ..production import MAX_SHOT_SECONDS, SCRIPT_FILE, Production, Script
@@ -68,10 +68,7 @@ def active_voice(production: Production, notice=True) -> dict | None:
 
 
 def voice_class(name: str):
-    if name not in BACKENDS:
-        raise ScriptAgentError(f"voice.backend: unknown '{name}' (known: none, {', '.join(BACKENDS)})")
-    module_name, class_name = BACKENDS[name].split(":")
-    return getattr(importlib.import_module(module_name), class_name)
+    return backend_class(BACKENDS, name, "voice.backend", also_known=("none",))
 
 
 @functools.lru_cache(maxsize=2)
