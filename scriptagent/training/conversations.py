@@ -51,3 +51,18 @@ def grpo_example(instance: Instance, prompts: Prompts) -> dict:
 def recipe_prompts(production_folder: str | None) -> Prompts:
     """The scripter's prompts; a production folder's templates/scripter/ overrides them as in its builds."""
     return Prompts(Path(production_folder) if production_folder else None)
+
+
+def training_dataset(data: str, production_folder, example):
+    """The train split of a ScriptBench file as a `datasets.Dataset` of `example(instance, prompts)` rows, rendered
+    with the scripter's own prompts (SFT and GRPO share this, so both see the inference prompt)."""
+    from datasets import Dataset
+
+    from ..errors import InputError, Problem
+    from .data import load_instances
+
+    instances = load_instances(data, "train")
+    if not instances:
+        raise InputError(Problem(data, "no instances with split: train"))
+    prompts = recipe_prompts(production_folder)
+    return Dataset.from_list([example(instance, prompts) for instance in instances])

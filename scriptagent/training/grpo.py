@@ -16,12 +16,10 @@ import time
 
 from pydantic import ValidationError
 
-from ..errors import InputError, Problem
 from ..production import Script
 from ..scripter.reply import ReplyParseError, parse_reply
 from ..scripter.reward import completion_text, structure_reward
-from .conversations import grpo_example, recipe_prompts
-from .data import load_instances
+from .conversations import grpo_example, training_dataset
 from .recipes import GRPORecipe, resolve_model
 from .reward_model import RewardModel, script_text
 
@@ -64,17 +62,12 @@ class HybridReward:
 
 
 def train_grpo(recipe: GRPORecipe) -> dict:
-    from datasets import Dataset
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from trl import GRPOConfig, GRPOTrainer
 
     from .common import lora_config, save_model, trainer_arguments, use_cpu, write_metrics
 
-    instances = load_instances(recipe.data, "train")
-    if not instances:
-        raise InputError(Problem(recipe.data, "no instances with split: train"))
-    prompts = recipe_prompts(recipe.production_folder)
-    dataset = Dataset.from_list([grpo_example(instance, prompts) for instance in instances])
+    dataset = training_dataset(recipe.data, recipe.production_folder, grpo_example)
 
     policy = resolve_model(recipe.model)
     tokenizer = AutoTokenizer.from_pretrained(policy, padding_side="left")  # generation pads on the left
@@ -95,7 +88,7 @@ def train_grpo(recipe: GRPORecipe) -> dict:
         "reward_model": recipe.reward_model,
         "structure_weight": recipe.structure_weight,
         "beta": recipe.beta,
-        "prompts": len(instances),
+        "prompts": len(dataset),
         "steps": result.global_step,
         "train_loss": round(result.training_loss, 5),
         "mean_reward_parts": reward.means(),

@@ -9,24 +9,17 @@ from __future__ import annotations
 
 import time
 
-from ..errors import InputError, Problem
-from .conversations import recipe_prompts, sft_example
-from .data import load_instances
+from .conversations import sft_example, training_dataset
 from .recipes import SFTRecipe, resolve_model
 
 
 def train_sft(recipe: SFTRecipe) -> dict:
-    from datasets import Dataset
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from trl import SFTConfig, SFTTrainer
 
     from .common import lora_config, save_model, trainer_arguments, write_metrics
 
-    instances = load_instances(recipe.data, "train")
-    if not instances:
-        raise InputError(Problem(recipe.data, "no instances with split: train"))
-    prompts = recipe_prompts(recipe.production_folder)
-    dataset = Dataset.from_list([sft_example(instance, prompts) for instance in instances])
+    dataset = training_dataset(recipe.data, recipe.production_folder, sft_example)
 
     base = resolve_model(recipe.base_model)
     tokenizer = AutoTokenizer.from_pretrained(base)
@@ -40,7 +33,7 @@ def train_sft(recipe: SFTRecipe) -> dict:
     save_model(trainer.model, tokenizer, recipe.output_dir)
     metrics = {
         "base_model": recipe.base_model,
-        "examples": len(instances),
+        "examples": len(dataset),
         "steps": result.global_step,
         "train_loss": round(result.training_loss, 5),
         "seconds": round(time.monotonic() - started, 1),
