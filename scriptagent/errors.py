@@ -81,7 +81,3 @@ class InputError(ScriptAgentError):
 
 class BackendError(ScriptAgentError):
     """A backend could not be loaded or failed while working (missing weights, server down, ...)."""
-
-
-class ScriptOwnershipError(ScriptAgentError):
-    """An action would overwrite a script the user edited."""

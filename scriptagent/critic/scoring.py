@@ -22,8 +22,6 @@ from .clip import Skipped, load_encoder
 
 CLIP_METRICS = ("vsa", "clip_score", "background_consistency")  # need critic.clip_model
 SUBJECT_METRICS = ("subject_consistency",)  # need critic.subject_model
-PER_SHOT_KEYS = ("consistency", "flow_magnitude", "dynamic", "vsa", "clip_score", "subject_consistency",
-                 "background_consistency")
 
 
 @dataclass
