@@ -1,6 +1,7 @@
 """Benchmarks: how little a rebuild redoes and how fast the tool says "nothing to do".
 
-    python -m scriptagent.bench [--quick] [--out DIR]
+    python -m scriptagent.bench [--quick] [--out DIR] [--only NAME ...]
+    python -m scriptagent.bench --only director --director PRODUCTION [--resolution WxH ...]
 
 Every figure is measured side by side with a reference in the same run and reported as a ratio, so the table
 means the same on any machine. Writes DIR/bench.md and DIR/bench.json (default: the current folder).
@@ -203,49 +204,165 @@ def bench_memory(work: Path, short_minutes: float, long_minutes: float) -> dict:
             "ratio": round(figures["long"] / figures["short"], 3)}
 
 
+def bench_director(work: Path, folder: Path, resolutions: list[tuple[int, int]], repeat: int = 2) -> list[dict]:
+    """6. The diffusers director's own cost around the model call, and peak memory, per model and resolution.
+
+    For the first segment of the production in `folder` (whose director is `backend: diffusers`), at each
+    resolution: the bare pipeline call against the director's whole render of the same segment (arguments,
+    resampling, fitting, H.264 encode, first/last frame PNGs), both after a warm-up, best of `repeat`. Loading the
+    model is in neither figure. Peak memory is the accelerator's peak allocation during the render; on the CPU the
+    process's peak resident memory.
+    """
+    import torch
+    from PIL import Image
+
+    from .director import load_renderer
+    from .director.calibration import _peak_resident_bytes
+    from .director.diffusers_renderer import segment_seed
+    from .director.prompts import segment_prompt
+    from .production import Segment
+
+    folder = folder.resolve()
+    doit(folder, "plan")
+    plan = json.loads((folder / "build" / "plan.json").read_text(encoding="utf-8"))
+    first = plan["segments"][0]["id"]
+    segment = Segment.model_validate_json((folder / "build" / "segments" / f"{first}.json").read_text("utf-8"))
+    if segment.director.get("backend") != "diffusers":
+        print(f"{folder / 'production.yaml'}: director.backend: '{segment.director.get('backend')}': the director "
+              "benchmark measures `backend: diffusers` (hint: name a production that renders with a video model)",
+              file=sys.stderr)
+        raise SystemExit(2)
+    out = work / "director"
+    out.mkdir(parents=True, exist_ok=True)
+    here = Path.cwd()
+    os.chdir(folder)  # model paths in production.yaml are relative to the production, as in a build
+    try:
+        renderer = load_renderer(segment.director)
+        pipe = renderer.video_pipe()
+        device = renderer.device()
+        cuda = device.startswith("cuda")
+
+        def synchronized(call) -> float:
+            if cuda:
+                torch.cuda.synchronize()
+            start = time.perf_counter()
+            call()
+            if cuda:
+                torch.cuda.synchronize()
+            return time.perf_counter() - start
+
+        rows = []
+        for resolution in resolutions or [tuple(segment.resolution)]:
+            shot = segment.model_copy(update={"resolution": tuple(resolution)})
+            size, count = renderer.model_geometry(shot)
+            anchor = out / "anchor.png"
+            Image.new("RGB", tuple(resolution), (127, 127, 127)).save(anchor)
+            opening = Image.open(anchor).convert("RGB")  # what the director passes: the pipeline fits it
+
+            def bare():
+                pipe.set_progress_bar_config(leave=False, disable=None)
+                renderer.spec.call(pipe, renderer.call_arguments(opening, None, segment_prompt(shot), count, size,
+                                                                 segment_seed(shot.seed, shot.id)))
+
+            def director():
+                renderer.render(shot, Path("."), anchor, out / "render.mp4", out / "first.png", out / "last.png")
+
+            bare()  # warm-up: kernels, caches, allocator
+            if cuda:
+                torch.cuda.reset_peak_memory_stats()
+            bare_s = min(synchronized(bare) for _ in range(repeat))
+            director_s = min(synchronized(director) for _ in range(repeat))
+            peak = torch.cuda.max_memory_allocated() if cuda else _peak_resident_bytes()
+            rows.append({"pipeline": renderer.spec.name, "model": str(segment.director["model"]),
+                         "device": device, "resolution": list(resolution), "model_size": list(size),
+                         "model_frames": count, "frames": shot.frames, "bare_s": round(bare_s, 4),
+                         "director_s": round(director_s, 4),
+                         "overhead_pct": round(100 * (director_s - bare_s) / bare_s, 1),
+                         "peak_gib": None if peak is None else round(peak / 2 ** 30, 2),
+                         "peak_kind": "accelerator allocation" if cuda else "process resident memory"})
+        return rows
+    finally:
+        os.chdir(here)
+
+
 def table(results: dict) -> str:
     lines = ["| benchmark | measured | reference | ratio | target |", "|---|---|---|---|---|"]
-    for row in results["incremental"]:
+    for row in results.get("incremental", []):
         lines.append(f"| one-shot edit ({row['edit']}), {row['mode']} | {row['renders']} renders re-run | "
                      f"{row['segments']} segments ({row['shots']} shots) | {row['ratio']} | "
                      + ("only the edited one" if row["mode"] != "chain" or row["edit"] == "words"
                         else "edited + downstream while anchors change") + " |")
-    noop = results["noop"]
-    lines.append(f"| no-op `doit`, {noop['shots']} shots / {noop['segments']} segments | {noop['noop_s']} s | "
-                 f"`import scriptagent` {noop['import_s']} s | {noop['ratio']}× | < 1 s and < 3× |")
-    lines.append(f"| same no-op | {noop['noop_s']} s | `import doit, scriptagent.tasks` {noop['import_tasks_s']} s | "
-                 f"{noop['ratio_to_tasks_import']}× | (the floor of any no-op) |")
-    anim = results["animatic"]
-    lines.append(f"| animatic 854×480 H.264 ({anim['frames']} frames) | {anim['animatic_fps']} fps | ffmpeg testsrc2 "
-                 f"{anim['ffmpeg_fps']} fps | {anim['ratio']} | ≥ 0.5 |")
-    st = results["stitch"]
-    lines.append(f"| stitch {st['segments']} segments | {st['stitch_s']} s | ffmpeg concat copy {st['ffmpeg_s']} s | "
-                 f"{st['ratio']}× | ≤ 1.5× |")
-    mem = results["memory"]
-    lines.append(f"| peak memory, {mem['long_film_s'] / 60:.1f}-min film | {mem['long_peak_mb']} MB | "
-                 f"{mem['short_film_s'] / 60:.1f}-min film {mem['short_peak_mb']} MB | {mem['ratio']}× | ≤ 1.2× |")
-    lines.append("| diffusers orchestration overhead, GPU memory | not measured | needs a GPU machine | | ≤ 5 % |")
+    if "noop" in results:
+        noop = results["noop"]
+        lines.append(f"| no-op `doit`, {noop['shots']} shots / {noop['segments']} segments | {noop['noop_s']} s | "
+                     f"`import scriptagent` {noop['import_s']} s | {noop['ratio']}× | < 1 s and < 3× |")
+        lines.append(f"| same no-op | {noop['noop_s']} s | `import doit, scriptagent.tasks` "
+                     f"{noop['import_tasks_s']} s | {noop['ratio_to_tasks_import']}× | (the floor of any no-op) |")
+    if "animatic" in results:
+        anim = results["animatic"]
+        lines.append(f"| animatic 854×480 H.264 ({anim['frames']} frames) | {anim['animatic_fps']} fps | "
+                     f"ffmpeg testsrc2 {anim['ffmpeg_fps']} fps | {anim['ratio']} | ≥ 0.5 |")
+    if "stitch" in results:
+        st = results["stitch"]
+        lines.append(f"| stitch {st['segments']} segments | {st['stitch_s']} s | ffmpeg concat copy "
+                     f"{st['ffmpeg_s']} s | {st['ratio']}× | ≤ 1.5× |")
+    if "memory" in results:
+        mem = results["memory"]
+        lines.append(f"| peak memory, {mem['long_film_s'] / 60:.1f}-min film | {mem['long_peak_mb']} MB | "
+                     f"{mem['short_film_s'] / 60:.1f}-min film {mem['short_peak_mb']} MB | {mem['ratio']}× | ≤ 1.2× |")
+    for row in results.get("director") or []:
+        where = f"{row['pipeline']} `{Path(row['model']).name}` {row['model_size'][0]}×{row['model_size'][1]}, " \
+                f"{row['model_frames']} frames, {row['device']}"
+        lines.append(f"| diffusers director, {where} | {row['director_s']} s | bare pipeline call {row['bare_s']} s | "
+                     f"+{row['overhead_pct']} % | ≤ 5 % |")
+        lines.append(f"| peak memory ({row['peak_kind']}), {where} | {row['peak_gib']} GiB | | | |")
+    if not results.get("director"):
+        lines.append("| diffusers director overhead, GPU memory | not measured | `--director DIR` on a GPU machine "
+                     "| | ≤ 5 % |")
     return "\n".join(lines) + "\n"
+
+
+BENCHMARKS = ["incremental", "noop", "animatic", "stitch", "memory", "director"]
+
+
+def _resolution(text: str) -> tuple[int, int]:
+    width, _, height = text.lower().partition("x")
+    if not (width.isdigit() and height.isdigit()):
+        raise argparse.ArgumentTypeError(f"'{text}' is not WIDTHxHEIGHT, e.g. 832x480")
+    return int(width), int(height)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scriptagent.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller productions (about a minute)")
     parser.add_argument("--out", type=Path, default=Path("."), help="folder for bench.md and bench.json")
+    parser.add_argument("--only", action="append", choices=BENCHMARKS, help="run only these (repeatable)")
+    parser.add_argument("--director", type=Path, action="append", default=[], metavar="DIR",
+                        help="a production with `director: {backend: diffusers}`: measure the director's overhead "
+                             "and peak memory on its first segment (repeatable; one row per model)")
+    parser.add_argument("--resolution", type=_resolution, action="append", default=[], metavar="WxH",
+                        help="resolutions for --director (repeatable; default: the production's)")
+    parser.add_argument("--repeat", type=int, default=2, help="timed calls per figure for --director (best of)")
     args = parser.parse_args(argv)
     from .production import Anchoring
 
     quick = args.quick
+    chosen = set(args.only or [name for name in BENCHMARKS if name != "director" or args.director])
+    if "director" in chosen and not args.director:
+        parser.error("--only director needs --director DIR")
     with tempfile.TemporaryDirectory(prefix="scriptagent-bench-") as tmp:
         work = Path(tmp)
-        results = {
-            "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0], "quick": quick},
-            "incremental": bench_incremental(work, [m.value for m in Anchoring]),
-            "noop": bench_noop(work, 60 if quick else 200),
-            "animatic": bench_animatic(work, 4 if quick else 10),
-            "stitch": bench_stitch(work, 20 if quick else 100),
-            "memory": bench_memory(work, 0.25 if quick else 1, 2.5 if quick else 10),
+        runs = {
+            "incremental": lambda: bench_incremental(work, [m.value for m in Anchoring]),
+            "noop": lambda: bench_noop(work, 60 if quick else 200),
+            "animatic": lambda: bench_animatic(work, 4 if quick else 10),
+            "stitch": lambda: bench_stitch(work, 20 if quick else 100),
+            "memory": lambda: bench_memory(work, 0.25 if quick else 1, 2.5 if quick else 10),
+            "director": lambda: [row for folder in args.director
+                                 for row in bench_director(work, folder, args.resolution, args.repeat)],
         }
+        results = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0], "quick": quick}}
+        results.update({name: run() for name, run in runs.items() if name in chosen})
     markdown = table(results)
     write_atomic(args.out / "bench.md", markdown)
     write_atomic(args.out / "bench.json", json.dumps(results, indent=2) + "\n")

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import jinja2
 
 from .critic.paths import STRIP, film_score_file, score_file, script_score_file, thumb_file
-from .files import templates_dir
+from .files import atomic_path, templates_dir
 from .production import Segment
 
 # What each number means, as the report explains it (keys as in the score files).
@@ -61,7 +62,7 @@ def shot_rows(build: Path, segments: list[Segment], scores: dict, film: dict) ->
                 "segment": segment.id, "first_in_segment": k == 0, "shot": shot, "part": piece.part,
                 "parts": piece.parts, "start": frame / segment.fps, "end": (frame + piece.frames) / segment.fps,
                 "names": names,
-                "thumbs": {which: _data_uri(thumb_file(build, segment.id, k, which)) for which in STRIP},
+                "thumbs": {which: thumb_file(build, segment.id, k, which) for which in STRIP},
                 "scores": measured[k] if k < len(measured) else {},
                 "alignment": alignment.get(shot.id, {}),
                 "join": joins.get(segment.id) if k == 0 else None,
@@ -98,7 +99,9 @@ def timeline_plot(rows: list[dict], film: dict, seconds: float) -> dict:
             "end_x": x(seconds), "seconds": seconds}
 
 
-def render_report(segment_ids: list[str], build: Path = Path("build")) -> str:
+def render_report(segment_ids: list[str], build: Path = Path("build")) -> Iterator[str]:
+    """The page in pieces, so that a long film's report is never held whole in memory (thumbnails are read one at
+    a time as the page reaches them)."""
     build = Path(build)
     plan = _read(build / "plan.json")
     findings = _read(build / "findings.json", [])
@@ -110,6 +113,11 @@ def render_report(segment_ids: list[str], build: Path = Path("build")) -> str:
     rows = shot_rows(build, segments, scores, film)
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(templates_dir()), autoescape=True,
                                      undefined=jinja2.StrictUndefined)
-    return environment.get_template("report.html.j2").render(
+    return environment.get_template("report.html.j2").generate(
         plan=plan, rows=rows, findings=findings, film=film, script=script, notes=METRIC_NOTES,
-        plot=timeline_plot(rows, film, plan["seconds"]))
+        plot=timeline_plot(rows, film, plan["seconds"]), data_uri=_data_uri)
+
+
+def write_report(segment_ids: list[str], destination: Path, build: Path = Path("build")) -> None:
+    with atomic_path(destination) as tmp, open(tmp, "w", encoding="utf-8") as out:
+        out.writelines(render_report(segment_ids, build))

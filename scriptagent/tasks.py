@@ -283,9 +283,9 @@ def make_speech(line_id: str, payload: dict):
 
 @user_errors
 def write_report(segment_ids: list[str]):
-    from .report import render_report
+    from . import report
 
-    write_atomic(REPORT, render_report(segment_ids))
+    report.write_report(segment_ids, REPORT)
 
 
 @user_errors

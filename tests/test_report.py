@@ -28,3 +28,29 @@ def test_report_is_a_self_contained_contact_sheet(small):
     film = json.loads((build / "scores" / "_film.json").read_text())
     assert html.count("<circle") == len(film["joins"]) > 0
     assert "boundary_continuity" in html and "format compliance" in html
+
+
+def test_report_streams_its_images_instead_of_holding_the_page(small):
+    """A long film's report must not sit whole in memory: each thumbnail is read as the page reaches it."""
+    import tracemalloc
+
+    from scriptagent.report import write_report
+
+    doit(small)
+    build = small / "build"
+    plan = json.loads((build / "plan.json").read_text())
+    thumbs = sorted((build / "thumbs").rglob("*.jpg"))
+    thumb_bytes = 1024 * 1024
+    for thumb in thumbs:  # the report embeds bytes as they are, so large stand-ins make the page large
+        thumb.write_bytes(bytes([0xFF, 0xD8]) + b"\0" * thumb_bytes)
+    page = build / "streamed.html"
+    tracemalloc.start()
+    try:
+        write_report([segment["id"] for segment in plan["segments"]], page, build)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    page_bytes = page.stat().st_size
+    assert page_bytes > len(thumbs) * thumb_bytes
+    # a few copies of one image (bytes, base64, escaped text) at a time; the page itself is several times that
+    assert peak < 8 * thumb_bytes < page_bytes / 3, f"{peak} bytes held for a {page_bytes}-byte page"

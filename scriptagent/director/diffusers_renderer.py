@@ -264,16 +264,10 @@ class DiffusersRenderer:
             raise BackendError(f"segment {segment.id}: no opening picture to start from (hint: run `doit` so that "
                                "the plan and the keyframes are made first)")
         width, height = segment.resolution
-        pipe = self.video_pipe()
-        config = pipe_config_reader(pipe)
-        size = self.spec.size_for(config, width, height)
-        if size != (width, height):
-            self._warn(f"{self.spec.name}: Adjusting ({width}, {height}) -> {size}; "
-                       "frames are scaled back to the production's resolution")
-        count = self.spec.geometry(config, self.config.get("fps")).frames_for(segment.frames / segment.fps)
+        size, count = self.model_geometry(segment)
         last_image = None
         if end_anchor is not None:
-            if self.spec.supports_last_frame(config):
+            if self.spec.supports_last_frame(pipe_config_reader(self.video_pipe())):
                 last_image = _load_rgb(end_anchor)
             else:
                 self._warn(f"{self.spec.name}: '{self.config['model']}' takes no closing image; segments end free")
@@ -288,9 +282,19 @@ class DiffusersRenderer:
         save_png(pictures[0], first_frame)
         save_png(pictures[-1], last_frame)
 
-    def generate(self, image: Image.Image, last_image: Image.Image | None, prompt: str, count: int,
-                 size: tuple[int, int], seed: int, label: str) -> np.ndarray:
-        """`count` frames at `size` from the video model, as (frames, height, width, 3) uint8."""
+    def model_geometry(self, segment: Segment) -> tuple[tuple[int, int], int]:
+        """The size and frame count the video model renders `segment` at (what it accepts nearest to the plan)."""
+        width, height = segment.resolution
+        config = pipe_config_reader(self.video_pipe())
+        size = self.spec.size_for(config, width, height)
+        if size != (width, height):
+            self._warn(f"{self.spec.name}: Adjusting ({width}, {height}) -> {size}; "
+                       "frames are scaled back to the production's resolution")
+        return size, self.spec.geometry(config, self.config.get("fps")).frames_for(segment.frames / segment.fps)
+
+    def call_arguments(self, image: Image.Image, last_image: Image.Image | None, prompt: str, count: int,
+                       size: tuple[int, int], seed: int) -> dict:
+        """The keyword arguments of the pipeline call (a fresh seeded generator each time)."""
         import torch
 
         pipe = self.video_pipe()
@@ -304,6 +308,13 @@ class DiffusersRenderer:
             arguments["num_inference_steps"] = self.config["steps"]
         if self.config.get("guidance") is not None:
             arguments.update(self.spec.guidance_arguments(pipe, self.config["guidance"]))
+        return arguments
+
+    def generate(self, image: Image.Image, last_image: Image.Image | None, prompt: str, count: int,
+                 size: tuple[int, int], seed: int, label: str) -> np.ndarray:
+        """`count` frames at `size` from the video model, as (frames, height, width, 3) uint8."""
+        pipe = self.video_pipe()
+        arguments = self.call_arguments(image, last_image, prompt, count, size, seed)
         pipe.set_progress_bar_config(desc=f"{self.spec.name} {label}", leave=False, disable=None)
         try:
             output = self.spec.call(pipe, arguments)
