@@ -77,12 +77,52 @@ def connect(executor: dict) -> None:
     if ray.is_initialized():
         return
     address = executor["address"]
+    _check_reachable(address)
     try:
         # `auto` is the cluster `ray start --head` started on this machine, or $RAY_ADDRESS when set
         ray.init(address=address, log_to_driver=True, logging_level="WARNING", configure_logging=True)
     except (ConnectionError, RuntimeError, ValueError) as error:
         raise BackendError(f"executor: no Ray cluster at '{address}': {one_line(str(error).splitlines()[0])} "
                            "(hint: start one with `ray start --head`, then set executor.address or $RAY_ADDRESS)") \
+            from None
+
+
+CONNECT_TIMEOUT_S = 10  # a cluster's head answers at once; ray.init itself would retry for minutes
+
+
+def _check_reachable(address: str) -> None:
+    """Fail in seconds, with the address, when nothing listens where ray.init would connect.
+
+    ray.init retries a dead address for minutes - a typo in executor.address, a cluster that was stopped, or a
+    stale `ray start` record on this machine (what `auto` falls back to) all look like a hang. The address is
+    resolved by Ray's own rules ($RAY_ADDRESS, then executor.address, `auto`: the last `ray start` here); where
+    that lookup is unavailable, ray.init decides alone.
+    """
+    import socket
+
+    try:
+        from ray._private.services import get_ray_address_from_environment
+    except ImportError:
+        return
+    hint = ("(hint: start one with `ray start --head`, or set executor.address or $RAY_ADDRESS to the head's "
+            "host:port)")
+    try:
+        target = get_ray_address_from_environment(address, None)
+    except ConnectionError as error:
+        raise BackendError(f"executor: no Ray cluster at '{address}': {one_line(str(error).splitlines()[0])} "
+                           f"{hint}") from None
+    host, _, port = str(target or "").removeprefix("ray://").rpartition(":")
+    if not port.isdigit():
+        return  # not host:port ("local" starts a new cluster): nothing to probe
+    origin = "$RAY_ADDRESS" if os.environ.get("RAY_ADDRESS") else \
+        f"executor.address '{address}'" if address != "auto" else "the cluster `ray start` last started here"
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT_S):
+            pass
+    except OSError as error:
+        reason = f"no answer within {CONNECT_TIMEOUT_S} s" if isinstance(error, TimeoutError) else \
+            one_line(error.strerror or str(error))
+        raise BackendError(f"executor: no Ray cluster answers at {target} (from {origin}): {reason} {hint}") \
             from None
 
 

@@ -107,3 +107,4 @@ def test_unknown_executor_is_one_line(tmp_path):
     result = cli("build", str(folder), cwd=tmp_path)
     assert result.returncode == 2
     assert "executor.kind" in result.stderr and "Traceback" not in result.stderr
+
