@@ -414,136 +414,19 @@ def production_tasks(dodo_file: str, command: str | None = None) -> dict:
         }
 
     def task_film():
-        from .director import plan_keyframes
-
         segments = current_segments(production)
-        ids = [s.id for s in segments]
-        critic = production.critic.model_dump(mode="json")
-        # what a segment's score depends on besides its render (the judge scores the film and the script only)
-        segment_scoring = {k: v for k, v in critic.items() if k != "judge"}
         # Each group exists even when empty (no keyframes in chain mode): for a name it cannot find, doit's
         # parallel runner (`doit -n`) runs this creator a second time, and the two copies' targets collide.
         for group, doc in (("keyframe", "make every keyframe (keyframe anchoring)"), ("render", "render every segment"),
                            ("score", "score every segment, the film and the script")):
             yield {"basename": group, "name": None, "doc": doc}
         # keyframes come first: doit runs tasks in this order, so a GPU holds one model at a time
-        for keyframe in plan_keyframes(segments):
-            yield {
-                "basename": "keyframe", "name": keyframe.id,
-                "doc": "make the picture a segment starts from (from the shot's visual fields, not its dialogue)",
-                "actions": [heavy(f"keyframe:{keyframe.id}", make_keyframe, [keyframe.id], on_ray)],
-                "file_dep": [str(keyframe_file(keyframe.id, ".json"))]
-                + sorted({c.reference for c in keyframe.cast.values() if c.reference}),
-                "targets": [str(keyframe_file(keyframe.id))],
-                "clean": True,
-                "verbosity": 1,
-            }
-        for segment in segments:
-            deps = [str(segment_file(segment.id))]
-            deps += sorted({c.reference for c in segment.cast.values() if c.reference})
-            if segment.anchor_segment:
-                deps.append(str(frame_file(segment.anchor_segment, "last")))
-            deps += [str(keyframe_file(k)) for k in (segment.start_keyframe, segment.end_keyframe) if k]
-            yield {
-                "basename": "render", "name": segment.id,
-                "doc": "render one segment (from the previous segment's last frame in chain mode, else its keyframe)",
-                "actions": [heavy(f"render:{segment.id}", render_segment,
-                                  [segment.id, critic if production.critic.retake else None], on_ray),
-                            (accept_render, [segment.id])],
-                "file_dep": deps,
-                "targets": [str(render_file(segment.id)), str(frame_file(segment.id, "first")),
-                            str(frame_file(segment.id, "last")), str(record_path(render_file(segment.id)))]
-                + ([str(critic_paths.takes_file(BUILD, segment.id))] if production.critic.retake else []),
-                # retakes: their settings choose the take (takes are cached in build/takes/, never re-rolled)
-                "uptodate": ([config_changed(critic)] if production.critic.retake else [])
-                # a render damaged on disk (its sha256 no longer the recorded one) is made again
-                + [(matches_record, [str(render_file(segment.id))])],
-                "clean": [clean_targets, (shutil.rmtree, [critic_paths.takes_folder(BUILD, segment.id), True])]
-                if production.critic.retake else True,
-                "verbosity": 1,
-            }
-        for segment in segments:
-            yield {
-                "basename": "score", "name": segment.id,
-                "doc": "score one segment's render (critic.metrics) and cut its thumbnails",
-                "actions": [heavy(f"score:{segment.id}", score_segment, [segment.id, critic], on_ray)],
-                "file_dep": [str(segment_file(segment.id)), str(render_file(segment.id))]
-                + ([str(critic_paths.takes_file(BUILD, segment.id))] if production.critic.retake else []),
-                "targets": [str(score_file(segment.id)), str(critic_paths.features_file(BUILD, segment.id))]
-                + [str(p) for p in critic_paths.thumb_files(BUILD, segment.id, len(segment.shots))],
-                "uptodate": [config_changed(segment_scoring)],
-                "clean": True,
-            }
-        if not ids:
-            return
-        yield {
-            "basename": "stitch",
-            "doc": "join the renders into build/film.mp4 (video not re-encoded; speech mixed in as AAC) and write "
-                   "build/film.srt, film.vtt and film.otio",
-            "actions": [(stitch_film, [ids, bool(voice)])],
-            "file_dep": [str(PLAN)] + [str(render_file(i)) for i in ids] + [str(segment_file(i)) for i in ids]
-            + ([str(speech_file(line["id"])) for line in planned_dialogue()] if voice else []),
-            "targets": [str(FILM), str(SUBTITLES), str(WEB_SUBTITLES), str(TIMELINE), str(record_path(FILM))],
-            "uptodate": [(matches_record, [str(FILM)])],  # a damaged film.mp4 is stitched again
-            "clean": True,
-        }
-        yield {
-            "basename": "score", "name": "film",
-            "doc": "score the film: joins, alignment across shots, means, the film rubric (build/scores/_film.json)",
-            "actions": [(score_film, [ids])],
-            "file_dep": [str(PLAN)] + [str(score_file(i)) for i in ids]
-            + [str(frame_file(i, which)) for i in ids for which in ("first", "last")],
-            "targets": [str(critic_paths.film_score_file(BUILD))],
-            "uptodate": [config_changed({"metrics": critic["metrics"], "judge": critic["judge"]})],
-            "clean": True,
-        }
-        yield {
-            "basename": "score", "name": "script",
-            "doc": "score the script: rule-based rubric from the validators, and the judge's (build/scores/_script.json)",
-            "actions": [score_script],
-            "file_dep": [SCRIPT_FILE, str(FINDINGS)],
-            "targets": [str(critic_paths.script_score_file(BUILD))],
-            "uptodate": [config_changed({"source": production.scripter_inputs_digest(), "metrics": critic["metrics"],
-                                         "judge": critic["judge"]})],
-            "clean": True,
-        }
-        report_deps = [str(PLAN), str(FINDINGS), str(FILM)] + [str(score_file(i)) for i in ids]
-        report_deps += [str(critic_paths.film_score_file(BUILD)), str(critic_paths.script_score_file(BUILD))]
-        report_deps += [str(p) for s in segments for p in critic_paths.thumb_files(BUILD, s.id, len(s.shots))]
-        yield {
-            "basename": "report",
-            "doc": "write build/report.html: per shot its frames, script and scores; the film's scores and plot",
-            "actions": [(write_report, [ids])],
-            "file_dep": report_deps,
-            "targets": [str(REPORT)],
-            "clean": True,
-        }
-        # ablations: each variant is a production of its own under build/variants/<name>/ (critic/compare.py)
-        for name in production.variants:
-            variant_build = BUILD / "variants" / name / BUILD_DIR
-            yield {
-                "basename": "variant", "name": name,
-                "doc": "build a variant of this production (production.yaml: variants) in build/variants/",
-                "actions": [(make_variant, [name])],
-                "file_dep": [PRODUCTION_FILE, SCRIPT_FILE] + sorted({m.reference for m in production.cast
-                                                                     if m.reference}),
-                "targets": [str(critic_paths.film_score_file(variant_build)),
-                            str(critic_paths.script_score_file(variant_build))],
-                "clean": [(shutil.rmtree, [BUILD / "variants" / name, True])],
-                "verbosity": 1,
-            }
-        if production.variants:
-            variant_scores = [str(f(BUILD / "variants" / name / BUILD_DIR)) for name in production.variants
-                              for f in (critic_paths.film_score_file, critic_paths.script_score_file)]
-            yield {
-                "basename": "compare",
-                "doc": "write build/compare.md and compare.json: every metric and rubric of the build and its variants",
-                "actions": [(make_comparison, [list(production.variants)])],
-                "file_dep": [str(critic_paths.film_score_file(BUILD)), str(critic_paths.script_score_file(BUILD))]
-                + variant_scores,
-                "targets": [str(COMPARISON), str(COMPARISON.with_suffix(".json"))],
-                "clean": True,
-            }
+        yield from keyframe_tasks(segments, on_ray)
+        yield from render_tasks(segments, production, on_ray)
+        yield from segment_score_tasks(segments, production, on_ray)
+        if segments:
+            yield from film_tasks(segments, production, voice)
+            yield from variant_tasks(production)
 
     if command == "run" and voice:
         # The speech tasks come from script.yaml and the plan reads their recordings: both are created once the
@@ -570,6 +453,150 @@ def production_tasks(dodo_file: str, command: str | None = None) -> dict:
         "task_plan": task_plan,
         "task_film": task_film,
     }
+
+
+# --- the tasks made from the plan (created once `plan` has run; see production_tasks) -------------------------
+
+def keyframe_tasks(segments: list[Segment], on_ray: dict | None):
+    """keyframe:<id>: the pictures segments start and end on (keyframe anchoring; none in chain mode)."""
+    from .director import plan_keyframes
+
+    for keyframe in plan_keyframes(segments):
+        yield {
+            "basename": "keyframe", "name": keyframe.id,
+            "doc": "make the picture a segment starts from (from the shot's visual fields, not its dialogue)",
+            "actions": [heavy(f"keyframe:{keyframe.id}", make_keyframe, [keyframe.id], on_ray)],
+            "file_dep": [str(keyframe_file(keyframe.id, ".json"))]
+            + sorted({c.reference for c in keyframe.cast.values() if c.reference}),
+            "targets": [str(keyframe_file(keyframe.id))],
+            "clean": True,
+            "verbosity": 1,
+        }
+
+
+def render_tasks(segments: list[Segment], production: Production, on_ray: dict | None):
+    """render:<segment>: the video of each segment, from its anchor frame or keyframes."""
+    critic = production.critic.model_dump(mode="json")
+    for segment in segments:
+        deps = [str(segment_file(segment.id))]
+        deps += sorted({c.reference for c in segment.cast.values() if c.reference})
+        if segment.anchor_segment:
+            deps.append(str(frame_file(segment.anchor_segment, "last")))
+        deps += [str(keyframe_file(k)) for k in (segment.start_keyframe, segment.end_keyframe) if k]
+        yield {
+            "basename": "render", "name": segment.id,
+            "doc": "render one segment (from the previous segment's last frame in chain mode, else its keyframe)",
+            "actions": [heavy(f"render:{segment.id}", render_segment,
+                              [segment.id, critic if production.critic.retake else None], on_ray),
+                        (accept_render, [segment.id])],
+            "file_dep": deps,
+            "targets": [str(render_file(segment.id)), str(frame_file(segment.id, "first")),
+                        str(frame_file(segment.id, "last")), str(record_path(render_file(segment.id)))]
+            + ([str(critic_paths.takes_file(BUILD, segment.id))] if production.critic.retake else []),
+            # retakes: their settings choose the take (takes are cached in build/takes/, never re-rolled)
+            "uptodate": ([config_changed(critic)] if production.critic.retake else [])
+            # a render damaged on disk (its sha256 no longer the recorded one) is made again
+            + [(matches_record, [str(render_file(segment.id))])],
+            "clean": [clean_targets, (shutil.rmtree, [critic_paths.takes_folder(BUILD, segment.id), True])]
+            if production.critic.retake else True,
+            "verbosity": 1,
+        }
+
+
+def segment_score_tasks(segments: list[Segment], production: Production, on_ray: dict | None):
+    """score:<segment>: each render's metrics, sampled-frame features and thumbnails."""
+    critic = production.critic.model_dump(mode="json")
+    # what a segment's score depends on besides its render (the judge scores the film and the script only)
+    segment_scoring = {k: v for k, v in critic.items() if k != "judge"}
+    for segment in segments:
+        yield {
+            "basename": "score", "name": segment.id,
+            "doc": "score one segment's render (critic.metrics) and cut its thumbnails",
+            "actions": [heavy(f"score:{segment.id}", score_segment, [segment.id, critic], on_ray)],
+            "file_dep": [str(segment_file(segment.id)), str(render_file(segment.id))]
+            + ([str(critic_paths.takes_file(BUILD, segment.id))] if production.critic.retake else []),
+            "targets": [str(score_file(segment.id)), str(critic_paths.features_file(BUILD, segment.id))]
+            + [str(p) for p in critic_paths.thumb_files(BUILD, segment.id, len(segment.shots))],
+            "uptodate": [config_changed(segment_scoring)],
+            "clean": True,
+        }
+
+
+def film_tasks(segments: list[Segment], production: Production, voice: dict | None):
+    """stitch, score:film, score:script and report: the whole film from every segment."""
+    ids = [s.id for s in segments]
+    critic = production.critic.model_dump(mode="json")
+    yield {
+        "basename": "stitch",
+        "doc": "join the renders into build/film.mp4 (video not re-encoded; speech mixed in as AAC) and write "
+               "build/film.srt, film.vtt and film.otio",
+        "actions": [(stitch_film, [ids, bool(voice)])],
+        "file_dep": [str(PLAN)] + [str(render_file(i)) for i in ids] + [str(segment_file(i)) for i in ids]
+        + ([str(speech_file(line["id"])) for line in planned_dialogue()] if voice else []),
+        "targets": [str(FILM), str(SUBTITLES), str(WEB_SUBTITLES), str(TIMELINE), str(record_path(FILM))],
+        "uptodate": [(matches_record, [str(FILM)])],  # a damaged film.mp4 is stitched again
+        "clean": True,
+    }
+    yield {
+        "basename": "score", "name": "film",
+        "doc": "score the film: joins, alignment across shots, means, the film rubric (build/scores/_film.json)",
+        "actions": [(score_film, [ids])],
+        "file_dep": [str(PLAN)] + [str(score_file(i)) for i in ids]
+        + [str(frame_file(i, which)) for i in ids for which in ("first", "last")],
+        "targets": [str(critic_paths.film_score_file(BUILD))],
+        "uptodate": [config_changed({"metrics": critic["metrics"], "judge": critic["judge"]})],
+        "clean": True,
+    }
+    yield {
+        "basename": "score", "name": "script",
+        "doc": "score the script: rule-based rubric from the validators, and the judge's (build/scores/_script.json)",
+        "actions": [score_script],
+        "file_dep": [SCRIPT_FILE, str(FINDINGS)],
+        "targets": [str(critic_paths.script_score_file(BUILD))],
+        "uptodate": [config_changed({"source": production.scripter_inputs_digest(), "metrics": critic["metrics"],
+                                     "judge": critic["judge"]})],
+        "clean": True,
+    }
+    report_deps = [str(PLAN), str(FINDINGS), str(FILM)] + [str(score_file(i)) for i in ids]
+    report_deps += [str(critic_paths.film_score_file(BUILD)), str(critic_paths.script_score_file(BUILD))]
+    report_deps += [str(p) for s in segments for p in critic_paths.thumb_files(BUILD, s.id, len(s.shots))]
+    yield {
+        "basename": "report",
+        "doc": "write build/report.html: per shot its frames, script and scores; the film's scores and plot",
+        "actions": [(write_report, [ids])],
+        "file_dep": report_deps,
+        "targets": [str(REPORT)],
+        "clean": True,
+    }
+
+
+def variant_tasks(production: Production):
+    """Ablations: each variant is a production of its own under build/variants/<name>/ (critic/compare.py)."""
+    for name in production.variants:
+        variant_build = BUILD / "variants" / name / BUILD_DIR
+        yield {
+            "basename": "variant", "name": name,
+            "doc": "build a variant of this production (production.yaml: variants) in build/variants/",
+            "actions": [(make_variant, [name])],
+            "file_dep": [PRODUCTION_FILE, SCRIPT_FILE] + sorted({m.reference for m in production.cast
+                                                                 if m.reference}),
+            "targets": [str(critic_paths.film_score_file(variant_build)),
+                        str(critic_paths.script_score_file(variant_build))],
+            "clean": [(shutil.rmtree, [BUILD / "variants" / name, True])],
+            "verbosity": 1,
+        }
+    if production.variants:
+        variant_scores = [str(f(BUILD / "variants" / name / BUILD_DIR)) for name in production.variants
+                          for f in (critic_paths.film_score_file, critic_paths.script_score_file)]
+        yield {
+            "basename": "compare",
+            "doc": "write build/compare.md and compare.json: every metric and rubric of the build and its variants",
+            "actions": [(make_comparison, [list(production.variants)])],
+            "file_dep": [str(critic_paths.film_score_file(BUILD)), str(critic_paths.script_score_file(BUILD))]
+            + variant_scores,
+            "targets": [str(COMPARISON), str(COMPARISON.with_suffix(".json"))],
+            "clean": True,
+        }
 
 
 def _remove(*paths: Path) -> None:
