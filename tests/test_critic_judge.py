@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import re
 
+from chat_server import ChatServer
 from conftest import SMALL_PRODUCTION, doit, executed, make_production
-from critic_helpers import ChatServer, images_of, text_of
+from critic_helpers import images_of, text_of
 
 from scriptagent.critic.judge import RubricReplyError, read_rubric
 from scriptagent.critic.rubrics import FILM_RUBRIC, SCRIPT_RUBRIC
@@ -31,7 +32,7 @@ def test_judge_retries_a_malformed_reply_and_files_the_valid_one(tmp_path):
     with ChatServer(reply) as server:
         text = SMALL_PRODUCTION.replace("ANCHORING", "chain") + (
             f"critic: {{metrics: [structure, continuity], judge: {{backend: openai, model: judge-vl, "
-            f"base_url: '{server.base_url}', max_images: 30}}}}\n")
+            f"base_url: '{server.url}', max_images: 30}}}}\n")
         folder = make_production(tmp_path / "p", text=text)
         doit(folder)
 
@@ -65,7 +66,7 @@ def test_judge_retries_a_malformed_reply_and_files_the_valid_one(tmp_path):
 def test_judge_that_never_answers_well_is_skipped_not_invented(tmp_path):
     with ChatServer(lambda request: '{"script_faithfulness": {"score": 7, "reason": "great"}}') as server:
         text = SMALL_PRODUCTION.replace("ANCHORING", "none") + (
-            f"critic: {{metrics: [continuity], judge: {{backend: openai, model: m, base_url: '{server.base_url}', "
+            f"critic: {{metrics: [continuity], judge: {{backend: openai, model: m, base_url: '{server.url}', "
             "reply_retries: 1}}\n")
         folder = make_production(tmp_path / "p", text=text)
         result = doit(folder)
@@ -79,7 +80,7 @@ def test_judge_that_never_answers_well_is_skipped_not_invented(tmp_path):
 
 def test_unreachable_judge_is_reported_as_skipped(tmp_path):
     with ChatServer(lambda request: "") as server:
-        base_url = server.base_url  # closed when the block ends: nothing listens there any more
+        base_url = server.url  # closed when the block ends: nothing listens there any more
     text = SMALL_PRODUCTION.replace("ANCHORING", "none") + (
         f"critic: {{metrics: [structure], judge: {{backend: openai, model: m, base_url: '{base_url}', retries: 0, "
         "timeout: 5}}\n")
@@ -156,7 +157,7 @@ def test_retakes_by_the_judge(tmp_path):
 
     with ChatServer(reply) as server:
         text = SMALL_PRODUCTION.replace("ANCHORING", "none").replace("max_segment_seconds: 3", "max_segment_seconds: 9") \
-            + (f"critic: {{metrics: [continuity], judge: {{backend: openai, model: m, base_url: '{server.base_url}'}}, "
+            + (f"critic: {{metrics: [continuity], judge: {{backend: openai, model: m, base_url: '{server.url}'}}, "
                "retake: {metric: judge, below: 3, max_takes: 3}}\n")
         folder = make_production(tmp_path / "p", text=text)
         doit(folder)

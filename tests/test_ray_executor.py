@@ -7,12 +7,14 @@ as a user drives them, and join it through $RAY_ADDRESS.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
 import pytest
 from ruamel.yaml import YAML
 
+import conftest
 from conftest import cli, doit, executed, make_production
 
 RAY_EXECUTOR = "executor: {kind: ray, address: auto, num_cpus: 1, max_retries: 1}\n"
@@ -108,3 +110,58 @@ def test_unknown_executor_is_one_line(tmp_path):
     assert result.returncode == 2
     assert "executor.kind" in result.stderr and "Traceback" not in result.stderr
 
+
+
+def stop_worker_running(title: bytes, timeout: float) -> int:
+    """SIGSTOP the Ray worker whose process title starts with `title` (a busy worker is titled ray::<task>) and
+    return its pid. The title is read again once the worker is frozen, so the task is certainly still running."""
+    import signal
+    import time
+    from pathlib import Path
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for proc in Path("/proc").iterdir():
+            try:
+                if not (proc.name.isdigit() and (proc / "cmdline").read_bytes().startswith(title)):
+                    continue
+                os.kill(int(proc.name), signal.SIGSTOP)
+                if (proc / "cmdline").read_bytes().startswith(title):
+                    return int(proc.name)
+                os.kill(int(proc.name), signal.SIGCONT)  # it finished just before: look again
+            except (OSError, ProcessLookupError):
+                continue  # it ended while we looked
+        time.sleep(0.01)
+    raise AssertionError(f"no process titled {title!r} within {timeout} s")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds the worker through /proc")
+@pytest.mark.parametrize("retries", [1, 0])
+def test_a_worker_killed_mid_render(cluster, tmp_path, retries):
+    """SIGKILL the worker rendering a segment: Ray re-runs it (max_retries), else the build names it in one line."""
+    import signal
+
+    from conftest import env
+
+    text = conftest.SMALL_PRODUCTION.replace("resolution: [160, 90]", "resolution: [960, 540]").replace("fps: 12",
+                                                                                                        "fps: 24")
+    folder = make_production(tmp_path / "slow", text=text)  # renders of a second or more: time to kill one
+    (folder / "production.yaml").write_text(text.replace("ANCHORING", "none")
+                                            + RAY_EXECUTOR.replace("max_retries: 1", f"max_retries: {retries}"))
+    build = subprocess.Popen([sys.executable, "-m", "doit", "--continue"], cwd=folder, env=env(),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    victim = stop_worker_running(b"ray::render:", timeout=120)
+    os.kill(victim, signal.SIGKILL)  # mid-render
+    stdout, stderr = build.communicate(timeout=600)
+
+    renders = sorted(p.stem for p in (folder / "build" / "renders").glob("*.mp4"))
+    planned = sorted(p.stem for p in (folder / "build" / "segments").glob("*.json"))
+    if retries:
+        assert build.returncode == 0, stderr
+        assert renders == planned and (folder / "build" / "film.mp4").exists()
+    else:
+        assert build.returncode == 2
+        lost = re.search(r"(render:\S+): the Ray worker was lost after 0 retries", stdout + stderr)
+        assert lost, stdout + stderr
+        assert "Traceback" not in stdout + stderr
+        assert renders == [s for s in planned if f"render:{s}" != lost.group(1)]  # the others are kept

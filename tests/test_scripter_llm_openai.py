@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
+from chat_server import ChatServer
 from conftest import SMALL_PRODUCTION, cli, doit, make_production
 
 from scriptagent.errors import BackendError, InputError
@@ -25,69 +23,12 @@ KEY = "sk-test-7Hq2ZpLw9NvXc4RtYb"
 KEY_ENV = "SCRIPTAGENT_TEST_KEY"
 
 
-class FakeServer:
-    """/v1/chat/completions answering from a plan: ("reply", text), ("status", code), ("hang", seconds).
-
-    Every request is recorded (headers and JSON body). With `refuse_json_schema`, a request asking for a json_schema
-    response format gets a 400 without using up the plan, as servers without structured output answer.
-    """
-
-    def __init__(self, plan, refuse_json_schema=False):
-        self.plan = list(plan)
-        self.refuse_json_schema = refuse_json_schema
-        self.requests: list[dict] = []
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                server.requests.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
-                if server.refuse_json_schema and (body.get("response_format") or {}).get("type") == "json_schema":
-                    return self.answer(400, {"error": {"message": "response_format json_schema is not supported"}})
-                action = server.plan.pop(0) if server.plan else ("status", 500)
-                if action[0] == "hang":
-                    time.sleep(action[1])  # longer than the client's timeout: it gives up and retries
-                    return
-                if action[0] == "status":
-                    # a server that echoes the key it was given: the key must still never reach the user's screen
-                    echo = f"failed for {self.headers.get('Authorization')}"
-                    return self.answer(action[1], {"error": {"message": echo}})
-                self.answer(200, {"id": "c1", "object": "chat.completion", "created": 0, "model": body["model"],
-                                  "choices": [{"index": 0, "finish_reason": "stop",
-                                               "message": {"role": "assistant", "content": action[1]}}]})
-
-            def answer(self, status, payload):
-                data = json.dumps(payload).encode()
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(data)))
-                    if status >= 500 or status == 429:
-                        self.send_header("retry-after-ms", "10")  # keeps the retries of the test fast
-                    self.end_headers()
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_port}/v1"
-        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
 @pytest.fixture
 def servers():
     started = []
 
     def start(plan, **options):
-        started.append(FakeServer(plan, **options))
+        started.append(ChatServer(plan, **options))
         return started[-1]
 
     yield start
@@ -116,7 +57,7 @@ def without_line(script_json: str, text: str) -> str:
 
 
 def last_user_message(request: dict) -> str:
-    return [m for m in request["body"]["messages"] if m["role"] == "user"][-1]["content"]
+    return [m for m in request["messages"] if m["role"] == "user"][-1]["content"]
 
 
 def files_containing(folder: Path, secret: str) -> list[str]:
@@ -143,18 +84,18 @@ def test_build_repairs_the_script_twice_and_retries_the_server(tmp_path, servers
     assert script_state(script_text) == ("pristine", load_production(folder).scripter_inputs_digest())
 
     # json_schema refused once (400), then json_object; a 500 and a timeout retried; three replies, two repairs
-    formats = [(r["body"].get("response_format") or {}).get("type") for r in server.requests]
+    formats = [(r.get("response_format") or {}).get("type") for r in server.requests]
     assert formats == ["json_schema"] + ["json_object"] * 5
     assert len(server.requests) == 6 and not server.plan
-    assert all(r["path"] == "/v1/chat/completions" and r["auth"] == f"Bearer {KEY}" for r in server.requests)
+    assert set(server.paths) == {"/v1/chat/completions"} and set(server.auth) == {f"Bearer {KEY}"}
     first_repair, second_repair = last_user_message(server.requests[4]), last_user_message(server.requests[5])
     assert "invalid JSON" in first_repair
     assert re.search(r'dialogue line 3 \(ana: "Are you nervous\?"\) is missing', second_repair)
     assert "invalid JSON" not in second_repair
     # the model sees its own last attempt before the repair request, and nothing older
-    assert [m["role"] for m in server.requests[5]["body"]["messages"]] == ["system", "user", "assistant", "user"]
-    assert server.requests[5]["body"]["messages"][2]["content"] == f"Here is the script:\n```json\n{missing}\n```"
-    assert [r["body"]["seed"] for r in server.requests[3:]] == [3, 4, 5]
+    assert [m["role"] for m in server.requests[5]["messages"]] == ["system", "user", "assistant", "user"]
+    assert server.requests[5]["messages"][2]["content"] == f"Here is the script:\n```json\n{missing}\n```"
+    assert [r["seed"] for r in server.requests[3:]] == [3, 4, 5]
 
     assert "repair it (round 2 of 3)" in result.stderr
     assert KEY not in result.stdout + result.stderr
@@ -236,7 +177,7 @@ def test_script_command_with_a_backend_regenerates_and_keeps_the_edit(tmp_path, 
     assert (folder / "script.yaml.bak").read_text() == edited
     written = (folder / "script.yaml").read_text()
     assert script_header(written)["backend"] == "openai" and script_header(written)["model"] == "served-model"
-    assert server.requests[0]["body"]["model"] == "served-model"
+    assert server.requests[0]["model"] == "served-model"
     # the next build keeps it: it was made from production.yaml as it is
     assert doit(folder, "script").returncode == 0
     assert (folder / "script.yaml").read_text() == written

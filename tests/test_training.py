@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from chat_server import ChatServer
 from conftest import REPO, doit, executed
 
 from scriptagent.errors import InputError
@@ -374,38 +375,6 @@ def test_reward_model_on_minilm_correlates_on_held_out_ratings(tmp_path):
 
 # --- ScriptBench construction ----------------------------------------------------------------------------------
 
-class ChatServer:
-    """An OpenAI-compatible /v1/chat/completions on loopback answering with the given replies, in order."""
-
-    def __init__(self, replies: list[str]):
-        import threading
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-        self.replies, self.requests = list(replies), []
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                server.requests.append(body)
-                content = server.replies.pop(0) if server.replies else "{}"
-                data = json.dumps({"id": "c", "object": "chat.completion", "created": 0, "model": body["model"],
-                                   "choices": [{"index": 0, "finish_reason": "stop",
-                                                "message": {"role": "assistant", "content": content}}]}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_port}/v1"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-
 def test_scriptbench_builds_the_dataset_and_flags_what_needs_an_audit(tmp_path, monkeypatch):
     from scriptagent.production import Production, RuleBasedScripterConfig
     from scriptagent.scripter.rule_based import RuleBasedScripter
@@ -457,3 +426,4 @@ def test_scriptbench_builds_the_dataset_and_flags_what_needs_an_audit(tmp_path, 
     repair = server.requests[4]["messages"][-1]["content"]
     assert "[dialogue]" in repair and "You're up early." in repair
     assert executed(doit(tmp_path, "scriptbench").stdout) == []
+    server.close()
