@@ -286,40 +286,41 @@ def bench_director(work: Path, folder: Path, resolutions: list[tuple[int, int]],
 
 
 def table(results: dict) -> str:
-    lines = ["| benchmark | measured | reference | ratio | target |", "|---|---|---|---|---|"]
-    for row in results.get("incremental", []):
-        lines.append(f"| one-shot edit ({row['edit']}), {row['mode']} | {row['renders']} renders re-run | "
-                     f"{row['segments']} segments ({row['shots']} shots) | {row['ratio']} | "
-                     + ("only the edited one" if row["mode"] != "chain" or row["edit"] == "words"
-                        else "edited + downstream while anchors change") + " |")
+    """The markdown table: one row per figure (benchmark, measured, reference, ratio, target)."""
+    rows = [("benchmark", "measured", "reference", "ratio", "target"), ("---",) * 5]
+    for r in results.get("incremental", []):
+        rows.append((f"one-shot edit ({r['edit']}), {r['mode']}", f"{r['renders']} renders re-run",
+                     f"{r['segments']} segments ({r['shots']} shots)", r["ratio"],
+                     "only the edited one" if r["mode"] != "chain" or r["edit"] == "words"
+                     else "edited + downstream while anchors change"))
     if "noop" in results:
-        noop = results["noop"]
-        lines.append(f"| no-op `doit`, {noop['shots']} shots / {noop['segments']} segments | {noop['noop_s']} s | "
-                     f"`import scriptagent` {noop['import_s']} s | {noop['ratio']}× | < 1 s and < 3× |")
-        lines.append(f"| same no-op | {noop['noop_s']} s | `import doit, scriptagent.tasks` "
-                     f"{noop['import_tasks_s']} s | {noop['ratio_to_tasks_import']}× | (the floor of any no-op) |")
+        r = results["noop"]
+        rows.append((f"no-op `doit`, {r['shots']} shots / {r['segments']} segments", f"{r['noop_s']} s",
+                     f"`import scriptagent` {r['import_s']} s", f"{r['ratio']}×", "< 1 s and < 3×"))
+        rows.append(("same no-op", f"{r['noop_s']} s", f"`import doit, scriptagent.tasks` {r['import_tasks_s']} s",
+                     f"{r['ratio_to_tasks_import']}×", "(the floor of any no-op)"))
     if "animatic" in results:
-        anim = results["animatic"]
-        lines.append(f"| animatic 854×480 H.264 ({anim['frames']} frames) | {anim['animatic_fps']} fps | "
-                     f"ffmpeg testsrc2 {anim['ffmpeg_fps']} fps | {anim['ratio']} | ≥ 0.5 |")
+        r = results["animatic"]
+        rows.append((f"animatic 854×480 H.264 ({r['frames']} frames)", f"{r['animatic_fps']} fps",
+                     f"ffmpeg testsrc2 {r['ffmpeg_fps']} fps", r["ratio"], "≥ 0.5"))
     if "stitch" in results:
-        st = results["stitch"]
-        lines.append(f"| stitch {st['segments']} segments | {st['stitch_s']} s | ffmpeg concat copy "
-                     f"{st['ffmpeg_s']} s | {st['ratio']}× | ≤ 1.5× |")
+        r = results["stitch"]
+        rows.append((f"stitch {r['segments']} segments", f"{r['stitch_s']} s",
+                     f"ffmpeg concat copy {r['ffmpeg_s']} s", f"{r['ratio']}×", "≤ 1.5×"))
     if "memory" in results:
-        mem = results["memory"]
-        lines.append(f"| peak memory, {mem['long_film_s'] / 60:.1f}-min film | {mem['long_peak_mb']} MB | "
-                     f"{mem['short_film_s'] / 60:.1f}-min film {mem['short_peak_mb']} MB | {mem['ratio']}× | ≤ 1.2× |")
-    for row in results.get("director") or []:
-        where = f"{row['pipeline']} `{Path(row['model']).name}` {row['model_size'][0]}×{row['model_size'][1]}, " \
-                f"{row['model_frames']} frames, {row['device']}"
-        lines.append(f"| diffusers director, {where} | {row['director_s']} s | bare pipeline call {row['bare_s']} s | "
-                     f"+{row['overhead_pct']} % | ≤ 5 % |")
-        lines.append(f"| peak memory ({row['peak_kind']}), {where} | {row['peak_gib']} GiB | | | |")
+        r = results["memory"]
+        rows.append((f"peak memory, {r['long_film_s'] / 60:.1f}-min film", f"{r['long_peak_mb']} MB",
+                     f"{r['short_film_s'] / 60:.1f}-min film {r['short_peak_mb']} MB", f"{r['ratio']}×", "≤ 1.2×"))
+    for r in results.get("director") or []:
+        where = (f"{r['pipeline']} `{Path(r['model']).name}` {r['model_size'][0]}×{r['model_size'][1]}, "
+                 f"{r['model_frames']} frames, {r['device']}")
+        rows.append((f"diffusers director, {where}", f"{r['director_s']} s", f"bare pipeline call {r['bare_s']} s",
+                     f"+{r['overhead_pct']} %", "≤ 5 %"))
+        rows.append((f"peak memory ({r['peak_kind']}), {where}", f"{r['peak_gib']} GiB", "", "", ""))
     if not results.get("director"):
-        lines.append("| diffusers director overhead, GPU memory | not measured | `--director DIR` on a GPU machine "
-                     "| | ≤ 5 % |")
-    return "\n".join(lines) + "\n"
+        rows.append(("diffusers director overhead, GPU memory", "not measured", "`--director DIR` on a GPU machine",
+                     "", "≤ 5 %"))
+    return "".join("| " + " | ".join(str(cell) for cell in row) + " |\n" for row in rows)
 
 
 BENCHMARKS = ["incremental", "noop", "animatic", "stitch", "memory", "director"]
