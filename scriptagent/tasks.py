@@ -376,13 +376,20 @@ def production_tasks(dodo_file: str, command: str | None = None) -> dict:
         print(error, file=sys.stderr)
         raise SystemExit(2) from None
 
+    # what script.yaml is made from; the prompt templates count only for a language-model scripter
+    script_source = production.scripter_inputs_digest()
+    if production.scripter.backend != "rule-based":
+        from .scripter import source_digest
+
+        script_source = source_digest(production)
+
     def task_script():
         """write script.yaml from the dialogue (kept as it is once you edit it)"""
         return {
             "actions": [make_script],
             "targets": [SCRIPT_FILE],
             # only what the script is made from: editing style or director settings never re-writes it
-            "uptodate": [config_changed(production.scripter_inputs_digest())],
+            "uptodate": [config_changed(script_source)],
             "verbosity": 1,
         }
 

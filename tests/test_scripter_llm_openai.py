@@ -212,3 +212,46 @@ def test_the_key_stays_out_of_production_yaml(tmp_path):
         with pytest.raises(InputError) as raised:
             load_production(folder)
         assert expected in str(raised.value) and "abcdef123456" not in str(raised.value)
+
+
+def test_a_prompt_template_edit_regenerates_a_pristine_script_and_keeps_an_edited_one(tmp_path, servers,
+                                                                                       monkeypatch):
+    from conftest import REPO, executed
+
+    from scriptagent.scripter.prompts import Prompts
+
+    server = servers([("reply", valid_script_json(SMALL_PRODUCTION))] * 2)
+    folder = make_production(tmp_path / "p", text=production_text(server.url))
+    monkeypatch.setenv(KEY_ENV, KEY)
+    assert executed(doit(folder, "script").stdout) == ["script"]
+    assert executed(doit(folder, "script").stdout) == [] and len(server.requests) == 1
+
+    override = folder / "templates" / "scripter"
+    override.mkdir(parents=True)
+    user = (REPO / "templates" / "scripter" / "user.j2").read_text()
+    (override / "user.j2").write_text(user + "\nKeep every shot under six seconds.\n")
+    assert executed(doit(folder, "script").stdout) == ["script"] and len(server.requests) == 2
+    assert "Keep every shot under six seconds." in last_user_message(server.requests[1])
+    assert script_header((folder / "script.yaml").read_text())["templates"] == Prompts(folder).digest()
+    assert executed(doit(folder, "script").stdout) == []
+
+    # an edited script is never overwritten; the build says what it was not regenerated for
+    edited = (folder / "script.yaml").read_text().replace("You're up early.", "You are up early.")
+    (folder / "script.yaml").write_text(edited)
+    (override / "user.j2").write_text(user + "\nKeep every shot under five seconds.\n")
+    result = doit(folder, "script")
+    assert (folder / "script.yaml").read_text() == edited and len(server.requests) == 2
+    assert "kept your edited script although the prompt templates changed" in result.stderr
+
+
+def test_a_key_echoed_in_a_reply_never_reaches_the_script(tmp_path, servers, monkeypatch):
+    good = json.loads(valid_script_json(SMALL_PRODUCTION))
+    good["scenes"][0]["shots"][0]["description"] += f" (request signed {KEY})"  # a server that echoes what it was sent
+    server = servers([("reply", json.dumps(good))])
+    folder = make_production(tmp_path / "p", text=production_text(server.url))
+    monkeypatch.setenv(KEY_ENV, KEY)
+
+    result = doit(folder, "script")
+
+    assert files_containing(folder, KEY) == [] and KEY not in result.stdout + result.stderr
+    assert f"(request signed ${KEY_ENV})" in (folder / "script.yaml").read_text()

@@ -152,20 +152,50 @@ def ensure_script(folder: str | Path, production: Production, force: bool = Fals
     """
     path = Path(folder) / SCRIPT_FILE
     if path.exists() and not force:
-        state, source = script_state(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        state, _ = script_state(text)
+        changed = changed_since(script_header(text), production, folder)
         if state == "edited":
-            if source != production.scripter_inputs_digest():
-                print(f"{SCRIPT_FILE}: kept your edited script although production.yaml changed since it was "
-                      "generated (run `scriptagent script --force` to regenerate; your version goes to "
+            if changed:
+                print(f"{SCRIPT_FILE}: kept your edited script although {' and '.join(changed)} changed since it "
+                      "was generated (run `scriptagent script --force` to regenerate; your version goes to "
                       f"{SCRIPT_FILE}.bak)", file=sys.stderr)
             return "kept"
-        if source == production.scripter_inputs_digest():
+        if not changed:
             return "unchanged"
     text = generate_script_file(production, folder, scripter)
     if path.exists() and force:
         write_atomic(path.with_name(SCRIPT_FILE + ".bak"), path.read_bytes())
     write_atomic(path, text)
     return "written"
+
+
+def templates_digest(production: Production, folder: str | Path = ".") -> str | None:
+    """The digest of the prompt templates a language-model scripter uses now (None for the rule-based one)."""
+    if production.scripter.backend == "rule-based":
+        return None
+    from .prompts import Prompts
+
+    return Prompts(folder).digest()
+
+
+def source_digest(production: Production, folder: str | Path = ".") -> str:
+    """Everything script.yaml is generated from: production.yaml's scripter inputs and, for a language model, the
+    prompt templates in effect. The build regenerates a pristine script when it changes."""
+    templates = templates_digest(production, folder)
+    inputs = production.scripter_inputs_digest()
+    return inputs if templates is None else sha256_bytes(f"{inputs}\0{templates}".encode())[:16]
+
+
+def changed_since(header: dict, production: Production, folder: str | Path = ".") -> list[str]:
+    """What changed since the script with this header was generated: production.yaml and/or the templates."""
+    changed = []
+    if header.get("source") != production.scripter_inputs_digest():
+        changed.append("production.yaml")
+    recorded = header.get("templates")  # recorded by language-model scripters only
+    if recorded and templates_digest(production, folder) not in (None, recorded):
+        changed.append("the prompt templates")
+    return changed
 
 
 def generate_script_file(production: Production, folder: str | Path = ".", scripter=None) -> str:

@@ -49,7 +49,9 @@ def chat(messages: list[dict], config, *, seed: int | None = None, json_schema: 
             raise _explain(error, config, key) from None
         _accepted_format[(config.base_url, config.model)] = kind
         choices = response.choices or []
-        return (choices[0].message.content or "") if choices else ""
+        content = (choices[0].message.content or "") if choices else ""
+        # a server that echoes the key it was sent must not put it into script.yaml (a file meant for git)
+        return content.replace(key, f"${config.api_key_env}") if key else content
     raise BackendError(f"scripter: {config.base_url} refused the request (400): "
                        f"{_redact(_server_message(refused), key)}")
 
