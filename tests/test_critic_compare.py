@@ -49,3 +49,11 @@ def test_variants_are_built_and_compared_side_by_side(tmp_path):
         [row["values"]["no-anchoring"] for row in json.loads((folder / "build" / "compare.json").read_text())["rows"]]
     missing = cli("compare", str(tmp_path / "nowhere"), cwd=tmp_path)
     assert missing.returncode == 2 and "no film scores here" in missing.stderr
+
+    # `doit list` shows the variants and the comparison; `doit clean` removes them with everything else
+    listed = doit(folder, "list", "--all").stdout.split()
+    assert "variant:no-anchoring" in listed and "compare" in listed
+    doit(folder, "clean")
+    assert not variant.exists() and not (folder / "build" / "compare.md").exists()
+    assert not (folder / "build" / "film.mp4").exists() and (folder / "script.yaml").exists()
+    assert executed(doit(folder).stdout).count("variant:no-anchoring") == 1  # and a build makes them again
