@@ -68,6 +68,11 @@ def cmd_build(args) -> int:
             release_build_lock(BUILD_DIR)  # production_tasks took it for this run
 
 
+def cmd_status(args) -> int:
+    """`doit status` in the production: which tasks the next build runs, and why."""
+    return cmd_build(argparse.Namespace(dir=args.dir, executor=None, doit_args=["status"]))
+
+
 def cmd_validate(args) -> int:
     from .production import SCRIPT_FILE, load_production, load_script
     from .scripter.validators import findings_to_problems, validate_script
@@ -238,7 +243,8 @@ def parser() -> argparse.ArgumentParser:
     build.set_defaults(run=cmd_build)
 
     for name, function, text in (("validate", cmd_validate, "check production.yaml and script.yaml"),
-                                 ("plan", cmd_plan, "print the segment table")):
+                                 ("plan", cmd_plan, "print the segment table"),
+                                 ("status", cmd_status, "which tasks the next build runs, and why (builds nothing)")):
         command = commands.add_parser(name, help=text)
         command.add_argument("dir", nargs="?", default=".")
         command.set_defaults(run=function)

@@ -50,8 +50,8 @@ TIMELINE = BUILD / "film.otio"  # the cut for an editor's NLE (OpenTimelineIO)
 REPORT = BUILD / "report.html"
 COMPARISON = BUILD / "compare.md"  # and compare.json: the build and its variants side by side
 DOIT_COMMANDS = {"run", "list", "clean", "info", "forget", "ignore", "dumpdb", "strace", "help", "reset-dep",
-                 "auto", "tabcompletion"}
-READ_ONLY_COMMANDS = {"list", "info", "dumpdb", "help", "tabcompletion"}  # run without the build lock
+                 "auto", "tabcompletion", "status"}  # status: scriptagent/status.py, a doit plugin
+READ_ONLY_COMMANDS = {"list", "info", "dumpdb", "help", "tabcompletion", "status"}  # run without the build lock
 
 
 def segment_file(segment_id: str) -> Path:

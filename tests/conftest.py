@@ -77,6 +77,20 @@ def make_production(folder: Path, anchoring: str = "chain", text: str | None = N
     return folder
 
 
+def edit_shot(folder: Path, shot_id: str, key: str, value) -> None:
+    """Change one field of one shot in script.yaml, as a user editing it by hand (comments and order kept)."""
+    from ruamel.yaml import YAML
+
+    yaml = YAML()
+    yaml.width = 4096
+    path = folder / "script.yaml"
+    data = yaml.load(path.read_text())
+    shot = next(s for scene in data["scenes"] for s in scene["shots"] if s["id"] == shot_id)
+    shot[key] = value
+    with path.open("w") as f:
+        yaml.dump(data, f)
+
+
 @pytest.fixture
 def small(tmp_path) -> Path:
     return make_production(tmp_path / "small")

@@ -6,9 +6,8 @@ import json
 
 import numpy as np
 import pytest
-from conftest import SMALL_PRODUCTION, doit, executed, make_production
+from conftest import SMALL_PRODUCTION, doit, edit_shot, executed, make_production
 from critic_helpers import save_tiny_clip
-from ruamel.yaml import YAML
 
 from scriptagent.critic import metrics
 from scriptagent.critic.scoring import Encoders, film_alignment, join_scores, measure_segment
@@ -149,17 +148,6 @@ def tiny_clip(tmp_path_factory):
 
 def critic_production(folder, critic: str, anchoring: str = "none"):
     return make_production(folder, text=SMALL_PRODUCTION.replace("ANCHORING", anchoring) + f"critic: {critic}\n")
-
-
-def edit_shot(folder, shot_id: str, key: str, value) -> None:
-    yaml = YAML()
-    yaml.width = 4096
-    path = folder / "script.yaml"
-    data = yaml.load(path.read_text())
-    shot = next(s for scene in data["scenes"] for s in scene["shots"] if s["id"] == shot_id)
-    shot[key] = value
-    with path.open("w") as f:
-        yaml.dump(data, f)
 
 
 def scores_run(output: str) -> list[str]:

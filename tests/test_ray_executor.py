@@ -12,10 +12,9 @@ import subprocess
 import sys
 
 import pytest
-from ruamel.yaml import YAML
 
 import conftest
-from conftest import cli, doit, executed, make_production
+from conftest import cli, doit, edit_shot, executed, make_production
 
 RAY_EXECUTOR = "executor: {kind: ray, address: auto, num_cpus: 1, max_retries: 1}\n"
 
@@ -47,16 +46,6 @@ def with_ray(folder):
     return folder
 
 
-def edit_shot(folder, shot_id, movement):
-    yaml = YAML()
-    yaml.width = 4096
-    data = yaml.load((folder / "script.yaml").read_text())
-    shot = next(s for scene in data["scenes"] for s in scene["shots"] if s["id"] == shot_id)
-    shot["camera_movement"] = movement
-    with (folder / "script.yaml").open("w") as f:
-        yaml.dump(data, f)
-
-
 def test_ray_build_is_byte_identical_and_rebuilds_the_same_tasks(cluster, tmp_path):
     local = make_production(tmp_path / "local")
     remote = with_ray(make_production(tmp_path / "remote"))
@@ -68,7 +57,7 @@ def test_ray_build_is_byte_identical_and_rebuilds_the_same_tasks(cluster, tmp_pa
     # the cache is doit's in both: nothing to do, then one edit re-runs exactly the same tasks
     assert executed(doit(remote).stdout) == []
     for folder in (local, remote):
-        edit_shot(folder, "sh03", "pan-left")
+        edit_shot(folder, "sh03", "camera_movement", "pan-left")
     again_local, again_remote = doit(local), doit(remote)
     assert "render:sh03" in executed(again_remote.stdout)
     assert executed(again_remote.stdout) == executed(again_local.stdout)

@@ -1,0 +1,89 @@
+"""`doit status` (and `scriptagent status`): which tasks the next build runs, and why, before it runs them.
+
+A doit command (registered as a doit plugin by this package), so it sees exactly the graph and the state `doit`
+uses. A task *will run* when doit finds it stale now: a target missing, a file it reads changed, its settings
+changed. A task *may run* when it reads what a running task writes: a render anchored on a segment that will be
+re-rendered runs again only if that segment's last frame comes out different. Nothing is built or locked.
+"""
+
+from __future__ import annotations
+
+from doit.cmd_base import DoitCmdBase
+
+# tasks made from the plan: while `plan` itself will run, which of them change is known only once it has
+PLANNED_KINDS = ("keyframe:", "render:", "score:", "stitch", "report", "variant:", "compare")
+
+
+def stale_reason(reasons: dict) -> str:
+    """doit's reasons for running a task, as a few words a filmmaker can act on."""
+    if reasons.get("missing_target"):
+        return f"not built yet ({reasons['missing_target'][0]})"
+    for key, words in (("changed_file_dep", "changed"), ("missing_file_dep", "missing"),
+                       ("added_file_dep", "new input"), ("removed_file_dep", "input removed")):
+        files = reasons.get(key)
+        if files:
+            more = f" and {len(files) - 1} more" if len(files) > 1 else ""
+            return f"{words}: {files[0]}{more}"
+    if reasons.get("uptodate_false"):
+        return "its settings changed, or its output is not the one recorded"
+    if reasons.get("checker_changed"):
+        return "doit's file checker changed"
+    return "never built"
+
+
+def plan_status(tasks: list, get_status) -> list[tuple[str, str, str]]:
+    """(task, 'will run' | 'may run', why) for every task the next build may run, in doit's order.
+
+    `get_status(task) -> (status, reasons)` is doit's check of one task.
+    """
+    producers = {target: task.name for task in tasks for target in task.targets}
+    verdicts: dict[str, tuple[str, str]] = {}
+    for task in tasks:
+        if not task.actions:
+            continue  # a group (render, score): it runs what its members run
+        status, reasons = get_status(task)
+        if status != "up-to-date":
+            verdicts[task.name] = ("will run", stale_reason(reasons))
+    changed = True
+    while changed:  # what reads a running task's output may run too
+        changed = False
+        for task in tasks:
+            if task.name in verdicts or not task.actions:
+                continue
+            upstream = [(producers[dep], dep) for dep in task.file_dep if producers.get(dep) in verdicts]
+            upstream += [(dep, None) for dep in task.task_dep if dep in verdicts]
+            if upstream:  # name a task that will run, where there is one
+                name, through = min(upstream, key=lambda pair: verdicts[pair[0]][0] != "will run")
+                verdicts[task.name] = ("may run", f"after {name}" + (f" ({through})" if through else ""))
+                changed = True
+    if verdicts.get("plan", ("",))[0] == "will run":
+        for task in tasks:
+            if task.actions and task.name.startswith(PLANNED_KINDS) and task.name not in verdicts:
+                verdicts[task.name] = ("may run", "if `plan` changes its segment")
+    return [(task.name, *verdicts[task.name]) for task in tasks if task.name in verdicts]
+
+
+class Status(DoitCmdBase):
+    doc_purpose = "show which tasks the next build runs, and why (nothing is built)"
+    doc_usage = ""
+    doc_description = None
+    cmd_options = ()
+
+    def _execute(self, pos_args=None):
+        tasks_dict = {task.name: task for task in self.task_list}
+
+        def get_status(task):
+            status = self.dep_manager.get_status(task, tasks_dict, get_log=True)
+            return status.status, status.reasons
+
+        rows = plan_status(self.task_list, get_status)
+        width = max([len(name) for name, _, _ in rows] + [4])
+        for name, verdict, why in rows:
+            self.outstream.write(f"{name:<{width}}  {verdict}: {why}\n")
+        counted = sum(1 for task in self.task_list if task.actions)
+        will = sum(1 for _, verdict, _ in rows if verdict == "will run")
+        self.outstream.write(f"{will} will run, {len(rows) - will} may run, {counted - len(rows)} up to date\n")
+        if any(name == "plan" and verdict == "will run" for name, verdict, _ in rows):
+            self.outstream.write("(the segments are the last plan's: `doit plan`, then `doit status`, tells exactly "
+                                 "which change)\n")
+        return 0
