@@ -81,6 +81,7 @@ def renders_run(output: str) -> int:
 
 
 def edit_shot(folder: Path, shot_id: str, key: str, value) -> None:
+    """Change one field of one shot in script.yaml (`line`: its first dialogue line), as a user editing by hand."""
     yaml = YAML()
     yaml.width = 4096
     path = folder / "script.yaml"

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from scriptagent.bench import edit_shot  # noqa: F401 - for the tests: a hand edit of one shot in script.yaml
+
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "productions" / "demo"
 
@@ -75,20 +77,6 @@ def make_production(folder: Path, anchoring: str = "chain", text: str | None = N
     (folder / "production.yaml").write_text((text or SMALL_PRODUCTION).replace("ANCHORING", anchoring))
     shutil.copyfile(REPO / "templates" / "production" / "dodo.py", folder / "dodo.py")
     return folder
-
-
-def edit_shot(folder: Path, shot_id: str, key: str, value) -> None:
-    """Change one field of one shot in script.yaml, as a user editing it by hand (comments and order kept)."""
-    from ruamel.yaml import YAML
-
-    yaml = YAML()
-    yaml.width = 4096
-    path = folder / "script.yaml"
-    data = yaml.load(path.read_text())
-    shot = next(s for scene in data["scenes"] for s in scene["shots"] if s["id"] == shot_id)
-    shot[key] = value
-    with path.open("w") as f:
-        yaml.dump(data, f)
 
 
 @pytest.fixture
