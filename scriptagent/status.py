@@ -10,8 +10,13 @@ from __future__ import annotations
 
 from doit.cmd_base import DoitCmdBase
 
-# tasks made from the plan: while `plan` itself will run, which of them change is known only once it has
-PLANNED_KINDS = ("keyframe:", "render:", "score:", "stitch", "report", "variant:", "compare")
+# tasks made from what another task writes (doit's create_after): while that task will run, which of them change
+# is known only once it has
+MADE_AFTER = {
+    "script": (("speech:",), "if `script` changes its lines"),
+    "plan": (("keyframe:", "render:", "score:", "stitch", "report", "variant:", "compare"),
+             "if `plan` changes its segment"),
+}
 
 
 def stale_reason(reasons: dict) -> str:
@@ -25,7 +30,7 @@ def stale_reason(reasons: dict) -> str:
             more = f" and {len(files) - 1} more" if len(files) > 1 else ""
             return f"{words}: {files[0]}{more}"
     if reasons.get("uptodate_false"):
-        return "its settings changed, or its output is not the one recorded"
+        return "its settings changed (or its output was damaged)"
     if reasons.get("checker_changed"):
         return "doit's file checker changed"
     return "never built"
@@ -44,22 +49,29 @@ def plan_status(tasks: list, get_status) -> list[tuple[str, str, str]]:
         status, reasons = get_status(task)
         if status != "up-to-date":
             verdicts[task.name] = ("will run", stale_reason(reasons))
+
+    def cause(task) -> str | None:
+        """Why `task` may run, given the verdicts so far (None: it need not): a stale task it reads from first,
+        then the task it is made after, then any task it reads from that may run."""
+        upstream = [(producers[dep], dep) for dep in task.file_dep if producers.get(dep) in verdicts]
+        upstream += [(dep, None) for dep in task.task_dep if dep in verdicts]
+        upstream.sort(key=lambda pair: verdicts[pair[0]][0] != "will run")
+        made_after = [why for maker, (kinds, why) in MADE_AFTER.items()
+                      if maker in verdicts and task.name.startswith(kinds)]
+        if made_after and not (upstream and verdicts[upstream[0][0]][0] == "will run"):
+            return made_after[0]
+        if not upstream:
+            return None
+        name, through = upstream[0]
+        return f"after {name}" + (f" ({through})" if through else "")
+
     changed = True
-    while changed:  # what reads a running task's output may run too
+    while changed:  # what reads a running task's output, or is made from it, may run too
         changed = False
         for task in tasks:
-            if task.name in verdicts or not task.actions:
-                continue
-            upstream = [(producers[dep], dep) for dep in task.file_dep if producers.get(dep) in verdicts]
-            upstream += [(dep, None) for dep in task.task_dep if dep in verdicts]
-            if upstream:  # name a task that will run, where there is one
-                name, through = min(upstream, key=lambda pair: verdicts[pair[0]][0] != "will run")
-                verdicts[task.name] = ("may run", f"after {name}" + (f" ({through})" if through else ""))
+            if task.name not in verdicts and task.actions and (why := cause(task)):
+                verdicts[task.name] = ("may run", why)
                 changed = True
-    if verdicts.get("plan", ("",))[0] == "will run":
-        for task in tasks:
-            if task.actions and task.name.startswith(PLANNED_KINDS) and task.name not in verdicts:
-                verdicts[task.name] = ("may run", "if `plan` changes its segment")
     return [(task.name, *verdicts[task.name]) for task in tasks if task.name in verdicts]
 
 

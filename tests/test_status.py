@@ -55,3 +55,26 @@ def test_status_runs_beside_a_build_without_waiting_for_its_lock(tmp_path):
     finally:
         release_build_lock(folder / "build")
     assert result.returncode == 0 and "0 will run" in result.stdout
+
+
+def test_a_task_made_after_a_stale_one_may_run_and_names_the_running_cause():
+    from types import SimpleNamespace
+
+    from scriptagent.status import plan_status
+
+    def task(name, file_dep=(), targets=()):
+        return SimpleNamespace(name=name, actions=["x"], file_dep=list(file_dep), targets=list(targets), task_dep=[])
+
+    tasks = [task("script", ["production.yaml"], ["script.yaml"]), task("speech:sh01.1", [], ["a.wav"]),
+             task("plan", ["script.yaml", "a.wav"], ["plan.json"]), task("render:sh01", ["s1.json"], ["r1.mp4"]),
+             task("render:sh02", ["s2.json"], ["r2.mp4"]), task("stitch", ["a.wav", "r2.mp4", "r1.mp4"], ["film.mp4"])]
+    stale = {"script": {"uptodate_false": [1]}, "render:sh01": {"changed_file_dep": ["s1.json"]}}
+    rows = plan_status(tasks, lambda t: ("run", stale[t.name]) if t.name in stale else ("up-to-date", {}))
+    assert rows == [
+        ("script", "will run", "its settings changed (or its output was damaged)"),
+        ("speech:sh01.1", "may run", "if `script` changes its lines"),
+        ("plan", "may run", "after script (script.yaml)"),
+        ("render:sh01", "will run", "changed: s1.json"),
+        ("render:sh02", "may run", "if `plan` changes its segment"),
+        ("stitch", "may run", "after render:sh01 (r1.mp4)"),  # the stale render named, not the first input
+    ]
