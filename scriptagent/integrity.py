@@ -3,6 +3,8 @@
 Every render is decoded in full once it is written (not only probed: a file can have a sound index and broken
 pictures). Its sha256 is then recorded beside it (`<segment>.mp4.json`), and the render task is up to date
 only while the file still has that hash: a truncated or corrupted segment is rendered again, never stitched.
+(The up-to-date check skips the hashing while the file keeps the size and modification time it had when hashed;
+the stitch always hashes.)
 """
 
 from __future__ import annotations
@@ -47,9 +49,25 @@ def record_file(path: str | Path) -> Path:
     leaves the record missing or stale, and the file is made again)."""
     path = Path(path)
     record = record_path(path)
-    write_atomic(record, json.dumps({"file": path.name, "bytes": path.stat().st_size,
-                                     "sha256": sha256_file(path)}, sort_keys=True) + "\n")
+    stat = path.stat()
+    sha256 = sha256_file(path)
+    write_atomic(record, json.dumps({"file": path.name, "bytes": stat.st_size, "sha256": sha256},
+                                    sort_keys=True) + "\n")
+    # the modification time goes to a hidden cache of its own: the record stays the same bytes in every build
+    write_atomic(stat_cache_path(path), json.dumps({"bytes": stat.st_size, "mtime_ns": stat.st_mtime_ns,
+                                                    "sha256": sha256}) + "\n")
     return record
+
+
+def stat_cache_path(path: str | Path) -> Path:
+    """`.<name>.stat`: the size and modification time the file had when its sha256 was taken."""
+    path = Path(path)
+    return path.with_name(f".{path.name}.stat")
+
+
+def forget_record(path: str | Path) -> None:
+    for sidecar in (record_path(path), stat_cache_path(path)):
+        Path(sidecar).unlink(missing_ok=True)
 
 
 def record_path(path: str | Path) -> Path:
@@ -57,17 +75,38 @@ def record_path(path: str | Path) -> Path:
     return path.with_name(path.name + ".json")
 
 
-def matches_record(path: str | Path) -> bool:
-    """True when the file exists and has the size and sha256 recorded beside it."""
+def matches_record(path: str | Path, trust_stat: bool = True) -> bool:
+    """True when the file exists and has the size and sha256 recorded beside it.
+
+    With `trust_stat` (the up-to-date check of every build, a no-op included), a file whose size and modification
+    time are still the recorded ones is taken as unchanged without reading it, as git and make do: hashing every
+    render of a long film on each `doit` would cost seconds. Stitching reads every byte (check_recorded).
+    """
     path = Path(path)
     try:
         record = json.loads(record_path(path).read_text(encoding="utf-8"))
-        return path.stat().st_size == record["bytes"] and sha256_file(path) == record["sha256"]
+        stat = path.stat()
+        if stat.st_size != record["bytes"]:
+            return False
+        if trust_stat and _stat_unchanged(path, stat, record["sha256"]):
+            return True
+        return sha256_file(path) == record["sha256"]
     except (OSError, ValueError, KeyError, TypeError):
         return False
 
 
+def _stat_unchanged(path: Path, stat, sha256: str) -> bool:
+    try:
+        cached = json.loads(stat_cache_path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return cached == {"bytes": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": sha256}
+
+
 def check_recorded(path: str | Path) -> None:
-    if not matches_record(path):
+    """Raise unless the file's every byte is the recorded one; a mismatch also drops the record, so that the next
+    build makes the file anew even where its size and modification time were kept."""
+    if not matches_record(path, trust_stat=False):
+        forget_record(path)
         raise BackendError(f"{path}: changed or damaged since it was made (its sha256 does not match "
                            f"{record_path(path).name}); run doit again to make it anew")

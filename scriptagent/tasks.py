@@ -33,7 +33,7 @@ from doit.tools import config_changed
 from .errors import BackendError, InputError, ScriptAgentError, debug_enabled, one_line
 from .doit_state import state_backend
 from .files import atomic_path, prepare_build, write_atomic, write_json_if_changed
-from .integrity import check_recorded, check_video, matches_record, record_file, record_path
+from .integrity import check_recorded, check_video, forget_record, matches_record, record_file, record_path
 from .yamlio import located
 from .voice import active_voice
 from .critic import paths as critic_paths
@@ -504,8 +504,9 @@ def render_tasks(segments: list[Segment], production: Production, on_ray: dict |
             "uptodate": ([config_changed(critic)] if production.critic.retake else [])
             # a render damaged on disk (its sha256 no longer the recorded one) is made again
             + [(matches_record, [str(render_file(segment.id))])],
-            "clean": [clean_targets, (shutil.rmtree, [critic_paths.takes_folder(BUILD, segment.id), True])]
-            if production.critic.retake else True,
+            "clean": [clean_targets, (forget_record, [render_file(segment.id)])]
+            + ([(shutil.rmtree, [critic_paths.takes_folder(BUILD, segment.id), True])]
+               if production.critic.retake else []),
             "verbosity": 1,
         }
 
@@ -542,7 +543,7 @@ def film_tasks(segments: list[Segment], production: Production, voice: dict | No
         + ([str(speech_file(line["id"])) for line in planned_dialogue()] if voice else []),
         "targets": [str(FILM), str(SUBTITLES), str(WEB_SUBTITLES), str(TIMELINE), str(record_path(FILM))],
         "uptodate": [(matches_record, [str(FILM)])],  # a damaged film.mp4 is stitched again
-        "clean": True,
+        "clean": [clean_targets, (forget_record, [FILM])],
     }
     yield {
         "basename": "score", "name": "film",

@@ -72,8 +72,10 @@ def make_flaky_production(folder: Path, anchoring: str = "chain") -> Path:
 
 # --- looking at a build ----------------------------------------------------------------------------------------
 
-# the state database and the lock change on every run; everything else in build/ is an artifact
+# the state database, the lock and the stat caches (.<video>.stat: modification times) change on every run;
+# everything else in build/ is an artifact
 NOT_ARTIFACTS = {".doit.db", ".doit.db-journal", ".lock", ".lock.owner"}
+STAT_CACHE = re.compile(r"^\..+\.stat$")
 TEMPORARY = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp(\.[A-Za-z0-9]+)?$")
 
 
@@ -85,7 +87,7 @@ def files_under(folder: Path) -> dict[str, bytes]:
 
 def artifacts(folder: Path) -> dict[str, bytes]:
     return {name: data for name, data in files_under(folder / "build").items()
-            if Path(name).name not in NOT_ARTIFACTS}
+            if Path(name).name not in NOT_ARTIFACTS and not STAT_CACHE.match(Path(name).name)}
 
 
 def temporaries(folder: Path) -> list[str]:

@@ -203,3 +203,20 @@ def test_a_damaged_video_is_made_again_never_stitched(tmp_path, built, name, dam
     assert executed(result.stdout)[:1] == [remade]
     assert not [t for t in renders(result.stdout) if t != remade]
     assert artifacts(folder) == built[1]
+
+
+def test_a_damage_that_keeps_size_and_time_is_caught_when_stitching(tmp_path, built):
+    """The up-to-date check trusts an unchanged size and modification time (a no-op reads no render); the stitch
+    reads every byte, refuses the damaged render, and the next build makes it anew."""
+    folder = copy_production(built[0], tmp_path / "film")
+    render = folder / "build" / "renders" / "sh03.mp4"
+    kept = render.stat()
+    flip_a_byte(render)
+    os.utime(render, ns=(kept.st_atime_ns, kept.st_mtime_ns))
+    (folder / "build" / "film.mp4").unlink()  # so that the stitch runs
+
+    refused = doit(folder, check=False)
+    assert refused.returncode == 2 and "renders/sh03.mp4: changed or damaged since it was made" in refused.stdout
+    again = doit(folder)
+    assert executed(again.stdout)[:1] == ["render:sh03"] and "stitch" in executed(again.stdout)
+    assert artifacts(folder) == built[1]
