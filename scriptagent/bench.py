@@ -290,7 +290,7 @@ def table(results: dict) -> str:
     """The markdown table: one row per figure (benchmark, measured, reference, ratio, target)."""
     rows = [("benchmark", "measured", "reference", "ratio", "target"), ("---",) * 5]
     for r in results.get("incremental", []):
-        rows.append((f"one-shot edit ({r['edit']}), {r['mode']}", f"{r['renders']} renders re-run",
+        rows.append((f"one-shot edit ({r['edit']}), {r['mode']}", f"{r['renders']} render{'' if r['renders'] == 1 else 's'} re-run",
                      f"{r['segments']} segments ({r['shots']} shots)", r["ratio"],
                      "only the edited one" if r["mode"] != "chain" or r["edit"] == "words"
                      else "edited + downstream while anchors change"))
