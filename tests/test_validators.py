@@ -9,27 +9,9 @@ from scriptagent.scripter.rule_based import RuleBasedScripter
 from scriptagent.scripter.validators import (VALIDATORS, Finding, findings_to_problems, screen_side,
                                              validate_script)
 from scriptagent.yamlio import dump_yaml, load_yaml_text
+from test_scripter import DEMO
 
-PRODUCTION = {
-    "title": "The Last Train",
-    "cast": [
-        {"id": "mara", "name": "Mara", "appearance": "woman in her thirties, short black hair, red wool coat"},
-        {"id": "theo", "name": "Theo", "appearance": "man in his forties, grey hair, navy raincoat"},
-    ],
-    "setting": "a night train platform in the rain",
-    "dialogue": [
-        {"mara": "You came."},
-        {"theo": "(quietly) I said I would."},
-        {"mara": "You said a lot of things, Theo. Most of them at this very platform, if I remember right."},
-        {"theo": "I know. I'm not here to say them again."},
-        {"mara": "Then why are you here?"},
-        {"theo": "(holding out the suitcase) To give you this. It was always yours."},
-        {"mara": "(opening it) Our letters... You kept every one?"},
-        {"theo": "Every one."},
-        {"mara": "The train's leaving."},
-        {"theo": "Then get on it, Mara. Or don't. But this time, choose."},
-    ],
-}
+PRODUCTION = DEMO  # the scripter's tests' production: The Last Train
 
 
 @pytest.fixture
