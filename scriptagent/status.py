@@ -2,16 +2,17 @@
 
 A doit command (registered as a doit plugin by this package), so it sees exactly the graph and the state `doit`
 uses. A task *will run* when doit finds it stale now: a target missing, a file it reads changed, its settings
-changed. A task *may run* when it reads what a running task writes: a render anchored on a segment that will be
-re-rendered runs again only if that segment's last frame comes out different. Nothing is built or locked.
+changed. A task *may run* when it reads what a running task writes (a render anchored on a segment that will be
+re-rendered runs again only if that segment's last frame comes out different), or is made from what a running
+task writes (the renders of the segments `plan` writes). Nothing is built or locked.
 """
 
 from __future__ import annotations
 
 from doit.cmd_base import DoitCmdBase
 
-# tasks made from what another task writes (doit's create_after): while that task will run, which of them change
-# is known only once it has
+# tasks made from what another task writes (doit's create_after): while that task will or may run, which of them
+# change is known only once it has run
 MADE_AFTER = {
     "script": (("speech:",), "if `script` changes its lines"),
     "plan": (("keyframe:", "render:", "score:", "stitch", "report", "variant:", "compare"),
