@@ -21,6 +21,26 @@ def closed_port() -> int:
         return probe.getsockname()[1]
 
 
+def wait_for_no_ray_cluster(seconds: float = 30) -> None:
+    """The cluster of test_ray_executor.py stops when its module ends, its processes a moment later."""
+    import time
+    from pathlib import Path
+
+    def running() -> bool:
+        for proc in Path("/proc").glob("[0-9]*"):
+            try:
+                if b"gcs_server" in (proc / "cmdline").read_bytes():
+                    return True
+            except OSError:
+                continue
+        return False
+
+    deadline = time.monotonic() + seconds
+    while running():
+        assert time.monotonic() < deadline, "a Ray cluster is running on this machine: `auto` would join it"
+        time.sleep(0.2)
+
+
 @pytest.mark.parametrize("where", ["RAY_ADDRESS", "a stale `ray start` record"])
 def test_a_dead_cluster_address_fails_in_seconds_naming_it(tmp_path, monkeypatch, where):
     """ray.init retries a dead address for minutes; the build says at once which address is dead and why."""
@@ -32,6 +52,7 @@ def test_a_dead_cluster_address_fails_in_seconds_naming_it(tmp_path, monkeypatch
     if where == "RAY_ADDRESS":
         monkeypatch.setenv("RAY_ADDRESS", address)
     else:  # `auto` falls back to the last cluster `ray start` recorded on this machine, here one that is gone
+        wait_for_no_ray_cluster()
         (tmp_path / "ray").mkdir()
         (tmp_path / "ray" / "ray_current_cluster").write_text(address)
         monkeypatch.setenv("RAY_TMPDIR", str(tmp_path))
