@@ -221,13 +221,13 @@ def bench_director(work: Path, folder: Path, resolutions: list[tuple[int, int]],
     from .director.calibration import _peak_resident_bytes
     from .director.diffusers_renderer import segment_seed
     from .director.prompts import segment_prompt
-    from .production import Segment
+    from .production import read_segment
 
     folder = folder.resolve()
     doit(folder, "plan")
     plan = json.loads((folder / "build" / "plan.json").read_text(encoding="utf-8"))
     first = plan["segments"][0]["id"]
-    segment = Segment.model_validate_json((folder / "build" / "segments" / f"{first}.json").read_text("utf-8"))
+    segment = read_segment(folder / "build", first)
     if segment.director.get("backend") != "diffusers":
         print(f"{folder / 'production.yaml'}: director.backend: '{segment.director.get('backend')}': the director "
               "benchmark measures `backend: diffusers` (hint: name a production that renders with a video model)",
@@ -290,7 +290,8 @@ def table(results: dict) -> str:
     """The markdown table: one row per figure (benchmark, measured, reference, ratio, target)."""
     rows = [("benchmark", "measured", "reference", "ratio", "target"), ("---",) * 5]
     for r in results.get("incremental", []):
-        rows.append((f"one-shot edit ({r['edit']}), {r['mode']}", f"{r['renders']} render{'' if r['renders'] == 1 else 's'} re-run",
+        renders = f"{r['renders']} render{'' if r['renders'] == 1 else 's'} re-run"
+        rows.append((f"one-shot edit ({r['edit']}), {r['mode']}", renders,
                      f"{r['segments']} segments ({r['shots']} shots)", r["ratio"],
                      "only the edited one" if r["mode"] != "chain" or r["edit"] == "words"
                      else "edited + downstream while anchors change"))

@@ -196,11 +196,12 @@ def cmd_script(args) -> int:
 
 def cmd_compare(args) -> int:
     from .critic.compare import build_folder, comparison, markdown, write_comparison
+    from .critic.paths import film_score_file
 
     builds = {}
     for value in args.dirs:
         build = build_folder(Path(value))
-        if not (build / "scores" / "_film.json").is_file():
+        if not film_score_file(build).is_file():
             raise InputError(Problem(value, "no film scores here", hint="build it first with `doit`, or pass a "
                                                                          "production or build folder"))
         name = Path(value).resolve().name if Path(value).resolve().name != "build" else \

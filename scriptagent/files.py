@@ -56,17 +56,33 @@ def write_atomic(path: str | os.PathLike, content: str | bytes) -> None:
             tmp.write_bytes(content)
 
 
-def write_json_if_changed(path: str | os.PathLike, data) -> bool:
-    """Write `data` as stable JSON, leaving the file untouched when its content would not change.
+def write_if_changed(path: str | os.PathLike, content: str | bytes) -> bool:
+    """Write `content`, leaving the file untouched when it already holds exactly that.
 
     Returns True when the file was (re)written. Untouched files keep their mtime, so doit's checks stay cheap.
     """
-    text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    data = content.encode("utf-8") if isinstance(content, str) else content
     path = Path(path)
-    if path.exists() and path.read_text(encoding="utf-8") == text:
+    if path.exists() and path.read_bytes() == data:
         return False
-    write_atomic(path, text)
+    write_atomic(path, data)
     return True
+
+
+def write_json_if_changed(path: str | os.PathLike, data) -> bool:
+    """Write `data` as stable JSON, leaving the file untouched when its content would not change."""
+    return write_if_changed(path, json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+_REQUIRED = object()
+
+
+def read_json(path: str | os.PathLike, default=_REQUIRED):
+    """The JSON in `path`; `default` when there is no such file (without a default, a missing file raises)."""
+    path = Path(path)
+    if default is not _REQUIRED and not path.exists():
+        return default
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def sha256_bytes(data: bytes) -> str:

@@ -673,5 +673,14 @@ def load_script(folder: str | Path = ".", path: str | Path | None = None) -> tup
     return validate_yaml(Script, data, display), data
 
 
+def segment_path(build: str | Path, segment_id: str) -> Path:
+    """build/segments/<id>.json: what the plan hands the renderer for one segment."""
+    return Path(build) / "segments" / f"{segment_id}.json"
+
+
+def read_segment(build: str | Path, segment_id: str) -> Segment:
+    return Segment.model_validate_json(segment_path(build, segment_id).read_text(encoding="utf-8"))
+
+
 def json_schemas() -> dict:
     return {"production.yaml": Production.model_json_schema(), "script.yaml": Script.model_json_schema()}

@@ -8,15 +8,14 @@ continuity along the film (inline SVG).
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import jinja2
 
 from .critic.paths import STRIP, film_score_file, score_file, script_score_file, thumb_file
-from .files import atomic_path, templates_dir
-from .production import Segment
+from .files import atomic_path, read_json, templates_dir
+from .production import Segment, read_segment
 
 # What each number means, as the report explains it (keys as in the score files).
 METRIC_NOTES = {
@@ -34,10 +33,6 @@ METRIC_NOTES = {
     "flow_magnitude": "mean top-5% optical-flow magnitude, pixels per sampled frame at a 256 px short side",
 }
 PLOT = {"width": 900, "height": 240, "left": 44, "right": 12, "top": 26, "bottom": 30}
-
-
-def _read(path: Path, default=None):
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else default
 
 
 def _data_uri(path: Path) -> str | None:
@@ -103,13 +98,12 @@ def render_report(segment_ids: list[str], build: Path = Path("build")) -> Iterat
     """The page in pieces, so that a long film's report is never held whole in memory (thumbnails are read one at
     a time as the page reaches them)."""
     build = Path(build)
-    plan = _read(build / "plan.json")
-    findings = _read(build / "findings.json", [])
-    segments = [Segment.model_validate_json((build / "segments" / f"{i}.json").read_text(encoding="utf-8"))
-                for i in segment_ids]
-    scores = {i: _read(score_file(build, i), {}) for i in segment_ids}
-    film = _read(film_score_file(build), {})
-    script = _read(script_score_file(build), {})
+    plan = read_json(build / "plan.json", None)
+    findings = read_json(build / "findings.json", [])
+    segments = [read_segment(build, i) for i in segment_ids]
+    scores = {i: read_json(score_file(build, i), {}) for i in segment_ids}
+    film = read_json(film_score_file(build), {})
+    script = read_json(script_score_file(build), {})
     rows = shot_rows(build, segments, scores, film)
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(templates_dir()), autoescape=True,
                                      undefined=jinja2.StrictUndefined)

@@ -3,29 +3,22 @@
 from __future__ import annotations
 
 import io
-import json
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-from ..files import atomic_path, write_atomic, write_json_if_changed
-from ..production import CriticConfig, Production, Segment
+from ..files import atomic_path, read_json, write_if_changed, write_json_if_changed
+from ..production import CriticConfig, Production, Segment, read_segment
 from .paths import STRIP, features_file, film_score_file, score_file, script_score_file, takes_file, thumb_file
-from .scoring import Encoders, film_alignment, film_summary, join_scores, measure_segment
+from .scoring import Encoders, film_alignment, film_summary, join_scores, score_segment
 
 THUMB_WIDTH = 320
 
 
-def read_json(path: Path):
-    return json.loads(Path(path).read_text(encoding="utf-8"))
-
-
 def write_segment_score(build: Path, segment: Segment, critic: CriticConfig, encoders: Encoders | None = None) -> dict:
     """Score build/renders/<segment>.mp4 and write its score, features and thumbnails."""
-    from ..director.video import read_frames
-
-    measure = measure_segment(segment, read_frames(build / "renders" / f"{segment.id}.mp4"), critic, encoders)
+    measure = score_segment(segment, Path(build) / "renders" / f"{segment.id}.mp4", critic, encoders)
     takes = takes_file(build, segment.id)
     if critic.retake and takes.exists():
         measure.score["takes"] = read_json(takes)
@@ -49,11 +42,6 @@ def jpeg(image: Image.Image, quality: int = 85) -> bytes:
     return buffer.getvalue()
 
 
-def write_if_changed(path: Path, data: bytes) -> None:
-    if not (path.exists() and path.read_bytes() == data):
-        write_atomic(path, data)
-
-
 def load_features(build: Path, segment_id: str) -> dict[str, np.ndarray] | None:
     path = features_file(build, segment_id)
     if not path.exists():
@@ -67,8 +55,7 @@ def write_film_score(build: Path, segment_ids: list[str], production: Production
     from . import boundary_continuity
 
     critic = production.critic
-    segments = [Segment.model_validate_json((build / "segments" / f"{i}.json").read_text(encoding="utf-8"))
-                for i in segment_ids]
+    segments = [read_segment(build, i) for i in segment_ids]
     scores = [read_json(score_file(build, i)) for i in segment_ids]
     features = {i: load_features(build, i) for i in segment_ids}
 

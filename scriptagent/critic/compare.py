@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from ..errors import ScriptAgentError
-from ..files import templates_dir, write_atomic
+from ..files import read_json, templates_dir, write_atomic, write_if_changed
 from ..production import PRODUCTION_FILE, SCRIPT_FILE, Production
 from .paths import film_score_file, script_score_file
 from .rubrics import FILM_RUBRIC, SCRIPT_RUBRIC
@@ -30,11 +30,6 @@ def variant_folder(build: Path, name: str) -> Path:
     return Path(build) / "variants" / name
 
 
-def _write_if_changed(path: Path, data: bytes) -> None:
-    if not (path.exists() and path.read_bytes() == data):
-        write_atomic(path, data)
-
-
 def prepare_variant(folder: Path, production: Production, name: str) -> Path:
     """Lay out build/variants/<name>/ as a production folder: production.yaml, dodo.py, cast images, script."""
     from ..yamlio import dump_yaml
@@ -44,16 +39,16 @@ def prepare_variant(folder: Path, production: Production, name: str) -> Path:
     target = variant_folder(folder / "build", name)
     header = (f"# Generated from ../../../{PRODUCTION_FILE} (variants.{name}) on every build: edit that file, "
               "not this one.\n")
-    _write_if_changed(target / PRODUCTION_FILE, (header + dump_yaml(variant.model_dump(mode="json"))).encode())
-    _write_if_changed(target / "dodo.py", (templates_dir() / "production" / "dodo.py").read_bytes())
+    write_if_changed(target / PRODUCTION_FILE, (header + dump_yaml(variant.model_dump(mode="json"))).encode())
+    write_if_changed(target / "dodo.py", (templates_dir() / "production" / "dodo.py").read_bytes())
     for member in variant.cast:
         if member.reference:
-            _write_if_changed(target / member.reference, (folder / member.reference).read_bytes())
+            write_if_changed(target / member.reference, (folder / member.reference).read_bytes())
     # The same script, when the variant changes nothing it is made from: a comparison of renders or critics
     # must not also compare two scripts (and the user's edits to script.yaml count in every variant).
     ours, theirs = folder / SCRIPT_FILE, target / SCRIPT_FILE
     if variant.scripter_inputs_digest() == production.scripter_inputs_digest() and ours.exists():
-        _write_if_changed(theirs, ours.read_bytes())
+        write_if_changed(theirs, ours.read_bytes())
     elif theirs.exists() and ours.exists() and theirs.read_bytes() == ours.read_bytes():
         theirs.unlink()  # once copied, now the variant writes its own
     return target
@@ -70,10 +65,6 @@ def build_variant(folder: Path, production: Production, name: str) -> None:
 
 # --- the table ------------------------------------------------------------------------------------------------
 
-def _read(path: Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-
-
 def build_folder(path: Path) -> Path:
     """A production folder's build/, or a build folder itself."""
     path = Path(path)
@@ -82,7 +73,7 @@ def build_folder(path: Path) -> Path:
 
 def column(build: Path) -> dict[str, object]:
     """Every number of one build, keyed 'group: name'; a skipped metric or rubric is the string 'skipped'."""
-    film, script = _read(film_score_file(build)), _read(script_score_file(build))
+    film, script = read_json(film_score_file(build), {}), read_json(script_score_file(build), {})
     values: dict[str, object] = {}
     metrics = film.get("metrics", {})
     for name in [n for n in METRIC_ORDER if n in metrics] + sorted(set(metrics) - set(METRIC_ORDER)):

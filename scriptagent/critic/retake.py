@@ -17,15 +17,15 @@ Take metrics (higher is better), in TAKE_METRICS:
 
 from __future__ import annotations
 
-import json
 import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..files import atomic_path, sha256_file, write_json_if_changed
+from ..files import atomic_path, read_json, sha256_file, write_json_if_changed
 from ..production import CriticConfig, Segment, digest
 from .clip import Skipped
+from .paths import takes_file, takes_folder
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ def render_with_retakes(segment: Segment, root: Path, anchor: Path | None, video
     from ..director import load_renderer
 
     retake = critic.retake
-    folder = Path(build) / "takes" / segment.id
+    folder = takes_folder(build, segment.id)
     inputs = inputs_digest(segment, root, anchor, end_anchor)
     scorer = measured_by(critic)
     takes = []
@@ -100,7 +100,7 @@ def render_with_retakes(segment: Segment, root: Path, anchor: Path | None, video
         take = Take(number, segment.seed + number - 1, folder / f"take{number}.mp4",
                     folder / f"take{number}.first.png", folder / f"take{number}.last.png")
         record_file = folder / f"take{number}.json"
-        record = json.loads(record_file.read_text(encoding="utf-8")) if record_file.exists() else {}
+        record = read_json(record_file, {})
         files_there = all(p.exists() for p in (take.video, take.first_frame, take.last_frame))
         seeded = segment.model_copy(update={"seed": take.seed})
         if record.get("inputs") != inputs or not files_there:
@@ -129,5 +129,5 @@ def render_with_retakes(segment: Segment, root: Path, anchor: Path | None, video
             shutil.copyfile(folder / source, temporary)
     summary = {"metric": retake.metric, "below": retake.below, "max_takes": retake.max_takes, "chosen": chosen,
                "takes": takes}
-    write_json_if_changed(folder / "takes.json", summary)
+    write_json_if_changed(takes_file(build, segment.id), summary)
     return summary
