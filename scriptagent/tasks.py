@@ -38,7 +38,7 @@ from .yamlio import located
 from .voice import active_voice
 from .critic import paths as critic_paths
 from .production import (BUILD_DIR, PRODUCTION_FILE, SCRIPT_FILE, CriticConfig, Keyframe, Production, Segment,
-                         load_production, load_script)
+                         load_production, load_script, read_segment, segment_path)
 
 BUILD = Path(BUILD_DIR)
 PLAN = BUILD / "plan.json"
@@ -55,7 +55,7 @@ READ_ONLY_COMMANDS = {"list", "info", "dumpdb", "help", "tabcompletion", "status
 
 
 def segment_file(segment_id: str) -> Path:
-    return BUILD / "segments" / f"{segment_id}.json"
+    return segment_path(BUILD, segment_id)
 
 
 def render_file(segment_id: str) -> Path:
@@ -155,30 +155,28 @@ def make_plan():
         script, warnings = fit_shots_to_speech(script, spoken)
         for warning in warnings:
             print(warning, file=sys.stderr)
-        wanted = {speech_file(line.id) for line in lines}
-        for stale in (BUILD / "speech").glob("*.wav"):
-            if stale not in wanted:
-                stale.unlink()
+        keep_only(BUILD / "speech", "*.wav", {speech_file(line.id) for line in lines})
     try:
         segments = plan_segments(production, script, spoken)
     except InputError as error:  # e.g. a shot shorter than one frame: shown at its line in script.yaml
         raise located(error, tree) from None
-    wanted = {segment_file(s.id) for s in segments}
     for segment in segments:
         write_json_if_changed(segment_file(segment.id), segment.model_dump(mode="json"))
-    for stale in (BUILD / "segments").glob("*.json"):
-        if stale not in wanted:
-            stale.unlink()
+    keep_only(BUILD / "segments", "*.json", {segment_file(s.id) for s in segments})
     keyframes = plan_keyframes(segments)
-    wanted = {keyframe_file(k.id, ".json") for k in keyframes}
     for keyframe in keyframes:
         write_json_if_changed(keyframe_file(keyframe.id, ".json"), keyframe.model_dump(mode="json"))
-    for stale in (BUILD / "keyframes").glob("*.json"):
-        if stale not in wanted:
-            stale.unlink()
+    keep_only(BUILD / "keyframes", "*.json", {keyframe_file(k.id, ".json") for k in keyframes})
     write_json_if_changed(FINDINGS, [{"validator": f.validator, "severity": f.severity, "shot": f.shot_id,
                                       "message": str(p)} for f, p in zip(findings, problems)])
     write_json_if_changed(PLAN, plan_summary(production, script, segments))
+
+
+def keep_only(folder: Path, pattern: str, wanted: set[Path]) -> None:
+    """Remove the files matching `pattern` in `folder` that an earlier plan made and this one no longer does."""
+    for stale in folder.glob(pattern):
+        if stale not in wanted:
+            stale.unlink()
 
 
 @user_errors
@@ -186,7 +184,7 @@ def make_plan():
 def render_segment(segment_id: str, retake_critic: dict | None = None):
     from .director import load_renderer
 
-    segment = Segment.model_validate_json(segment_file(segment_id).read_text(encoding="utf-8"))
+    segment = read_segment(BUILD, segment_id)
     anchor = frame_file(segment.anchor_segment, "last") if segment.anchor_segment else \
         keyframe_file(segment.start_keyframe) if segment.start_keyframe else None
     end_anchor = keyframe_file(segment.end_keyframe) if segment.end_keyframe else None
@@ -205,12 +203,12 @@ def render_segment(segment_id: str, retake_critic: dict | None = None):
 def accept_render(segment_id: str):
     """A render is accepted once it decodes end to end with the planned frame count; its sha256 is recorded
     beside it, and while the file keeps that hash the render is up to date (see integrity.py)."""
-    segment = Segment.model_validate_json(segment_file(segment_id).read_text(encoding="utf-8"))
+    segment = read_segment(BUILD, segment_id)
     try:
         check_video(render_file(segment_id), segment.frames)
     except BackendError as error:
-        for path in (render_file(segment_id), record_path(render_file(segment_id))):
-            path.unlink(missing_ok=True)  # never left where a player or a later stitch could take it
+        render_file(segment_id).unlink(missing_ok=True)  # never left where a player or a later stitch could take it
+        forget_record(render_file(segment_id))
         raise BackendError(f"render:{segment_id}: the renderer wrote a video that cannot be accepted: {error}")
     record_file(render_file(segment_id))
 
@@ -228,7 +226,7 @@ def make_keyframe(keyframe_id: str):
 def score_segment(segment_id: str, critic: dict):
     from .critic import write_segment_score
 
-    segment = Segment.model_validate_json(segment_file(segment_id).read_text(encoding="utf-8"))
+    segment = read_segment(BUILD, segment_id)
     write_segment_score(BUILD, segment, CriticConfig.model_validate(critic))
 
 
@@ -268,7 +266,7 @@ def stitch_film(segment_ids: list[str], voiced: bool = False):
     record_file(FILM)
     write_atomic(SUBTITLES, srt_text(plan["dialogue"]))
     write_atomic(WEB_SUBTITLES, vtt_text(plan["dialogue"]))
-    segments = [Segment.model_validate_json(segment_file(s).read_text(encoding="utf-8")) for s in segment_ids]
+    segments = [read_segment(BUILD, s) for s in segment_ids]
     # media paths relative to film.otio (build/), so the folder can move
     write_atomic(TIMELINE, otio_text(plan, segments, lambda s: render_file(s).relative_to(BUILD),
                                      (lambda i: speech_file(i).relative_to(BUILD)) if voiced else None))
@@ -340,7 +338,7 @@ def current_segments(production: Production) -> list[Segment]:
     if PLAN.exists():
         ids = [s["id"] for s in json.loads(PLAN.read_text(encoding="utf-8"))["segments"]]
         if all(segment_file(i).exists() for i in ids):
-            return [Segment.model_validate_json(segment_file(i).read_text(encoding="utf-8")) for i in ids]
+            return [read_segment(BUILD, i) for i in ids]
     if Path(SCRIPT_FILE).exists():
         from .director import plan_segments
         try:
@@ -376,12 +374,9 @@ def production_tasks(dodo_file: str, command: str | None = None) -> dict:
         print(error, file=sys.stderr)
         raise SystemExit(2) from None
 
-    # what script.yaml is made from; the prompt templates count only for a language-model scripter
-    script_source = production.scripter_inputs_digest()
-    if production.scripter.backend != "rule-based":
-        from .scripter import source_digest
+    from .scripter import source_digest
 
-        script_source = source_digest(production)
+    script_source = source_digest(production)  # what script.yaml is made from
 
     def task_script():
         """write script.yaml from the dialogue (kept as it is once you edit it)"""
