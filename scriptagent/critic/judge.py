@@ -207,11 +207,10 @@ def judge_take(segment: Segment, video: Path, critic: CriticConfig) -> float | S
     """A retake's score: the mean of the film rubric over this one segment, from its own frames."""
     from PIL import Image
 
-    from ..director.video import read_frames
     from .build import THUMB_WIDTH, jpeg
-    from .scoring import measure_segment
+    from .scoring import score_segment
 
-    strip = measure_segment(segment, read_frames(video), CriticConfig(metrics=[])).strip
+    strip = score_segment(segment, video, CriticConfig(metrics=[])).strip
     frames = [(s, k, which) for s, k, which in pick_frames([segment], critic.judge.max_images)
               if strip[k].get(which) is not None]
     width, height = segment.resolution

@@ -93,7 +93,8 @@ def measure_segment(segment: Segment, frames: Iterable[np.ndarray], critic: Crit
             strip_at.setdefault(starts[k] + offset, []).append((k, which))
 
     # 2. One pass over the frames.
-    thumbs = [[] for _ in segment.shots]
+    thumbs = [[] for _ in segment.shots]  # small pictures for pixel consistency (continuity)
+    counts = [0 for _ in segment.shots]
     magnitudes = [[] for _ in segment.shots]
     sampled_frames, sampled_shots = [], []
     strip = [dict() for _ in segment.shots]
@@ -105,7 +106,9 @@ def measure_segment(segment: Segment, frames: Iterable[np.ndarray], critic: Crit
         if index >= position:
             continue  # more frames than planned: reported as incomplete below
         k = int(piece_of[index])
-        thumbs[k].append(m.thumbnail(frame))
+        counts[k] += 1
+        if "continuity" in wanted:
+            thumbs[k].append(m.thumbnail(frame))
         if "dynamic" in wanted and (index - starts[k]) % flow_step == 0:
             current = m.flow_frame(frame)
             if previous_flow is not None and index != starts[k]:
@@ -121,7 +124,7 @@ def measure_segment(segment: Segment, frames: Iterable[np.ndarray], critic: Crit
                    "skipped": skipped}
     shots = []
     for k, piece in enumerate(segment.shots):
-        entry = {"shot": piece.shot.id, "part": piece.part, "parts": piece.parts, "frames": len(thumbs[k]),
+        entry = {"shot": piece.shot.id, "part": piece.part, "parts": piece.parts, "frames": counts[k],
                  "start": round((segment.first_frame + starts[k]) / fps, 4)}
         if "continuity" in wanted:
             entry["consistency"] = m.pixel_consistency(thumbs[k])
@@ -183,13 +186,11 @@ def features_digest(features: dict[str, np.ndarray]) -> str:
     return digest.hexdigest()[:16]
 
 
-def score_segment(segment: Segment, video: Path, critic: CriticConfig | list[str],
+def score_segment(segment: Segment, video: Path, critic: CriticConfig,
                   encoders: Encoders | None = None) -> SegmentMeasure:
     """Decode `video` and measure it (see `measure_segment`)."""
     from ..director.video import read_frames
 
-    if isinstance(critic, list):  # the older signature: a list of metric names
-        critic = CriticConfig(metrics=critic)
     return measure_segment(segment, read_frames(video), critic, encoders)
 
 
