@@ -52,6 +52,12 @@ def one_line(text: str) -> str:
     return text.translate(CONTROLS)
 
 
+def first_line(error: BaseException) -> str:
+    """The first line of an exception's message (its type's name when it has none)."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
 class ScriptAgentError(Exception):
     """Base of every error meant for the user; never shown with a traceback unless debugging."""
 

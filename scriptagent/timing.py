@@ -21,11 +21,11 @@ MIN_SHOT_SECONDS = 1.5  # shorter shots flash by unreadably
 ELLIPSIS_PAUSE = 0.35
 SENTENCE_PAUSE = 0.3
 CLAUSE_PAUSE = 0.15
-_CLOSING_MARKS = "\"'”’)]»"
+CLOSING_MARKS = "\"'”’)]»"  # quotes and brackets after a line's last word
 
 
 def _pause_after(word: str) -> float:
-    word = word.rstrip(_CLOSING_MARKS)
+    word = word.rstrip(CLOSING_MARKS)
     if word.endswith(("...", "…")):
         return ELLIPSIS_PAUSE
     if word.endswith((".", "!", "?")):

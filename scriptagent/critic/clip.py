@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import first_line
+
 BATCH = 16  # frames per forward pass: bounded memory on long shots
 
 
@@ -101,8 +103,8 @@ def load_encoder(name: str, needs_text: bool = False) -> TransformersEncoder | S
     try:
         encoder = TransformersEncoder(name)
     except Exception as error:  # noqa: BLE001 - any loading failure (missing, offline, corrupt) becomes a skip
-        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        return Skipped(f"cannot load '{name}': {first_line[:300]}",
+        reason = first_line(error)
+        return Skipped(f"cannot load '{name}': {reason[:300]}",
                        f"download it once (`hf download {name}`) or point the setting at a local folder "
                        "(offline: HF_HUB_OFFLINE=1 uses the cache only)")
     if needs_text and not encoder.has_text:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import io
 
-from ..errors import BackendError
+from ..errors import BackendError, first_line
 
 
 def vlm_chat(messages: list[dict], images: list[bytes], config, seed: int) -> str:
@@ -55,7 +55,7 @@ def load_vlm(name: str, device: str, dtype: str, trust_remote_code: bool):
     try:
         config = AutoConfig.from_pretrained(name, trust_remote_code=trust_remote_code)
     except (OSError, ValueError) as error:
-        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        first = first_line(error)
         raise BackendError(f"critic.judge.model: cannot load '{name}': {first} (hint: a Hugging Face id or a local "
                            "folder; offline, the model must already be in the Hugging Face cache)") from None
     if type(config) not in AutoModelForImageTextToText._model_mapping:

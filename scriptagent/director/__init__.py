@@ -94,17 +94,13 @@ def anchor_text(segment: Segment) -> str:
     return "-"
 
 
-def words_per_second(production: Production) -> float:
-    return getattr(production.scripter, "words_per_second", 2.6)
-
-
 def plan_segments(production: Production, script: Script, spoken: dict[str, float] | None = None) -> list[Segment]:
     """The render segments of a script, in film order. `spoken`: the recorded length of each line (by line id)
     when speech is on; the lines are then timed by their recordings (see voice.fit_shots_to_speech)."""
     fps = production.style.fps
     director = production.director
     max_frames = max(1, math.floor(director.max_segment_seconds * fps + 1e-6))
-    rate = words_per_second(production)
+    rate = production.scripter.words_per_second
     version = renderer_version(director.backend)
     opening_images = needs_opening_image(director.backend)
 
@@ -188,6 +184,7 @@ def plan_keyframes(segments: list[Segment]) -> list[Keyframe]:
         shot = piece.shot
         in_frame = [c.id for c in shot.characters]
         speakers = [line.speaker for line in shot.dialogue if not line.off_screen and line.speaker in in_frame]
+        settings = keyframe_settings(segment.director)
         keyframes.append(Keyframe(
             id=segment.start_keyframe, scene_id=segment.scene_id, setting=segment.setting,
             shot=KeyframeShot(id=shot.id, shot_size=shot.shot_size, angle=shot.angle,
@@ -196,8 +193,7 @@ def plan_keyframes(segments: list[Segment]) -> list[Keyframe]:
             shot_frame=piece.offset_frames, shot_frames=piece.shot_frames if piece.offset_frames else 1,
             fps=segment.fps, resolution=segment.resolution, look=segment.look, seed=segment.seed,
             cast={cid: segment.cast[cid] for cid in in_frame if cid in segment.cast},
-            director=keyframe_settings(segment.director),
-            renderer_version=renderer_version(keyframe_settings(segment.director)["backend"])))
+            director=settings, renderer_version=renderer_version(settings["backend"])))
     return keyframes
 
 

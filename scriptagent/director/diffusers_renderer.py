@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from ..errors import BackendError
+from ..errors import BackendError, first_line
 from ..production import Keyframe, Segment
 from .pipelines import pipe_config_reader, video_pipeline
 from .prompts import keyframe_prompt, segment_prompt
@@ -77,10 +77,6 @@ def _is_out_of_memory(error: BaseException) -> bool:
     text = str(error).lower()
     return isinstance(error, RuntimeError) and ("out of memory" in text or "not enough memory" in text)
 
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
 
 
 def _model_key(model: str) -> str:
@@ -155,7 +151,7 @@ class DiffusersRenderer:
                 hint = (f"download it first (`hf download {model}`) or give a local folder; "
                         "without network, HF_HUB_OFFLINE=1 uses only the local cache")
             raise BackendError(f"{what}: cannot load '{model}' as {getattr(loader, '__name__', loader)}: "
-                               f"{_first_line(error)} ({hint})") from error
+                               f"{first_line(error)} ({hint})") from error
         except RuntimeError as error:
             if _is_out_of_memory(error):
                 raise self._out_of_memory(what, f"loading '{model}'") from error
@@ -212,7 +208,7 @@ class DiffusersRenderer:
                                  weight_name=adapter["weight_name"], **options)
         except (OSError, ValueError, KeyError) as error:
             raise BackendError(f"director.ip_adapter: cannot load '{adapter['model']}' "
-                               f"({adapter['weight_name']}): {_first_line(error)}") from error
+                               f"({adapter['weight_name']}): {first_line(error)}") from error
         return pipe
 
     # --- keyframes -----------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from ..production import (Angle, CameraMovement, Character, DialogueLine, Production, RuleBasedScripterConfig,
                           Scene, Script, ScriptLine, Shot, ShotCharacter, ShotSize, Transition)
-from ..timing import shot_seconds, speech_seconds
+from ..timing import CLOSING_MARKS, shot_seconds, speech_seconds
 
 SPLIT_LINE_SECONDS = 5.5  # past this (about 6 s with the lead-in and tail) a line cuts away to the listener
 MAX_PART_SECONDS = 8.0  # a part of a split line is cut again past this; with lead-in and tail it stays under 10 s
@@ -58,7 +58,6 @@ REACTIONS = {
     **dict.fromkeys(("amused", "warm", "sarcastic", "excited"), "half-smiling"),
     **dict.fromkeys(("hesitant", "quiet", "whispering", "nervous"), "leaning in"),
 }
-_CLOSING_MARKS = "\"'”’)]»"
 
 
 def line_emotion(line: DialogueLine) -> str:
@@ -66,7 +65,7 @@ def line_emotion(line: DialogueLine) -> str:
     for word in re.findall(r"[a-z]+", line.parenthetical.lower()):
         if word in EMOTION_WORDS:
             return EMOTION_WORDS[word]
-    text = line.line.rstrip(_CLOSING_MARKS)
+    text = line.line.rstrip(CLOSING_MARKS)
     if "!" in text:
         return "intense"
     if "..." in text or "…" in text:
@@ -84,7 +83,7 @@ def line_emotion_is_stated(line: DialogueLine) -> bool:
 def is_charged(line: DialogueLine) -> bool:
     """Lines that deserve a close-up: exclamations, emotional questions, strong parentheticals, short punches."""
     emotion = line_emotion(line)
-    text = line.line.rstrip(_CLOSING_MARKS)
+    text = line.line.rstrip(CLOSING_MARKS)
     emotional_question = text.endswith("?") and (line.parenthetical or "..." in text or "…" in text or "?!" in text)
     short_punch = len(text.split()) <= SHORT_EMPHATIC_WORDS and text.endswith((".", "!"))
     return emotion in CHARGED_EMOTIONS or bool(emotional_question) or short_punch
@@ -122,7 +121,7 @@ def _split_points(text: str) -> list[int]:
 
 
 def _ends_sentence(text: str) -> bool:
-    return text.rstrip(_CLOSING_MARKS).endswith((".", "!", "?", "…"))
+    return text.rstrip(CLOSING_MARKS).endswith((".", "!", "?", "…"))
 
 
 def split_line(text: str, words_per_second: float, limit: float = SPLIT_LINE_SECONDS,

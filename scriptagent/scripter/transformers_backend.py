@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from ..devices import resolve_device, resolve_dtype
-from ..errors import BackendError
+from ..errors import BackendError, first_line
 from .llm import LanguageModelScripter, say
 
 
@@ -40,7 +40,7 @@ def chat(messages: list[dict], config, *, seed: int | None = None, json_schema: 
         inputs = tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt",
                                                return_dict=True)
     except (ValueError, TypeError) as error:
-        raise BackendError(f"scripter.model: '{config.model}' cannot format a conversation: {_first_line(error)} "
+        raise BackendError(f"scripter.model: '{config.model}' cannot format a conversation: {first_line(error)} "
                            "(hint: use a chat/instruct model, one with a chat template)") from None
     inputs = inputs.to(device)
     prompt_tokens = inputs["input_ids"].shape[1]
@@ -73,7 +73,7 @@ def load_model(name: str, device: str, dtype: str, trust_remote_code: bool):
         tokenizer = AutoTokenizer.from_pretrained(name, trust_remote_code=trust_remote_code)
         model = AutoModelForCausalLM.from_pretrained(name, dtype=torch_dtype, trust_remote_code=trust_remote_code)
     except (OSError, ValueError, ImportError, KeyError) as error:
-        raise BackendError(f"scripter.model: cannot load '{name}': {_first_line(error)} (hint: a Hugging Face id of "
+        raise BackendError(f"scripter.model: cannot load '{name}': {first_line(error)} (hint: a Hugging Face id of "
                            "a causal language model, or a folder with config.json and the weights; without network "
                            "the model must already be in the Hugging Face cache)") from None
     model.to(device).eval()
@@ -100,6 +100,3 @@ class TokenProgress:
         self.bar.close()
 
 
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__

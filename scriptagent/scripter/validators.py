@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from ..errors import Problem
 from ..production import MAX_SHOT_SECONDS, CameraMovement, Production, Script, Shot, ShotSize
-from ..timing import dialogue_seconds, shot_seconds
+from ..timing import TAIL_SECONDS, dialogue_seconds, shot_seconds
 from ..yamlio import locate
 
 ERROR = "error"
@@ -333,7 +333,7 @@ def _timing_findings(path: tuple, shot: Shot, words_per_second: float) -> list[F
         return []
     severity = ERROR if needed > shot.duration * TIMING_LIMIT else WARNING
     wanted = shot_seconds(texts, words_per_second)
-    hint = (f"make the duration {wanted:g} s" if needed + 0.5 <= MAX_SHOT_SECONDS else
+    hint = (f"make the duration {wanted:g} s" if needed + TAIL_SECONDS <= MAX_SHOT_SECONDS else
             f"move some lines to another shot (a shot is at most {MAX_SHOT_SECONDS:g} s)")
     return [Finding("scene", severity, f"the lines need about {needed:.1f} s but the shot lasts {shot.duration:g} s",
                     shot.id, (*path, "duration"), hint)]

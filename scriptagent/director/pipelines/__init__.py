@@ -12,14 +12,13 @@ the config files alone (a local folder or the Hugging Face cache; nothing is dow
 
 from __future__ import annotations
 
-import importlib
 import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from ...errors import ScriptAgentError
+from ...registry import backend_class
 
 # name -> "module:Class"
 PIPELINES = {
@@ -92,10 +91,7 @@ class VideoPipeline:
 
 
 def video_pipeline(name: str) -> VideoPipeline:
-    if name not in PIPELINES:
-        raise ScriptAgentError(f"director.pipeline: unknown '{name}' (known: {', '.join(PIPELINES)})")
-    module_name, class_name = PIPELINES[name].split(":")
-    return getattr(importlib.import_module(module_name), class_name)()
+    return backend_class(PIPELINES, name, "director.pipeline")()
 
 
 def read_config(model: str, component: str) -> dict:
