@@ -13,12 +13,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+from scriptagent.doit_state import state_backend
 from scriptagent.training.tasks import task_eval, task_scriptbench, task_train  # noqa: F401 (doit collects task_*)
 
 PRODUCTIONS = sorted(p.parent for p in Path("productions").glob("*/production.yaml"))
 
 # a plain `doit` builds the films; training needs a GPU-sized budget and runs only when asked for
-DOIT_CONFIG = {"dep_file": ".doit.db", "backend": "sqlite3", "verbosity": 2, "default_tasks": ["production"]}
+# state committed after every finished task (doit_state.py): a killed `doit train:grpo` keeps the finished train:sft
+DOIT_CONFIG = {"dep_file": ".doit.db", "backend": state_backend(), "verbosity": 2, "default_tasks": ["production"]}
 
 
 def build_production(folder: Path, command: str = "run") -> bool:

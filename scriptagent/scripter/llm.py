@@ -72,8 +72,7 @@ class LanguageModelScripter:
         rounds = self.config.repair_rounds
         seed = production.seed if self.config.seed is None else self.config.seed
         self.provenance = {"model": self.config.model, "templates": self.prompts.digest(), "seed": seed}
-        opening = [{"role": "system", "content": self.prompts.system(production)},
-                   {"role": "user", "content": self.prompts.user(production)}]
+        opening = self.prompts.opening(production)
         messages = opening
         for attempt in range(rounds + 1):
             say(f"asking {self.label()} for the script" if attempt == 0 else

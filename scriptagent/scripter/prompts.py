@@ -39,6 +39,12 @@ class Prompts:
                    for name in TEMPLATE_NAMES]
         return sha256_bytes("\0".join(sources).encode())[:16]
 
+    def opening(self, production: Production) -> list[dict]:
+        """The conversation a script starts from: the system prompt and the user's request (the same in
+        inference and in training)."""
+        return [{"role": "system", "content": self.system(production)},
+                {"role": "user", "content": self.user(production)}]
+
     def system(self, production: Production) -> str:
         return self._render("system.j2", production_context(production))
 

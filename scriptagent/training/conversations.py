@@ -22,9 +22,7 @@ def script_reply(script: Script) -> str:
 
 
 def prompt_messages(instance: Instance, prompts: Prompts) -> list[dict]:
-    production = instance.production()
-    return [{"role": "system", "content": prompts.system(production)},
-            {"role": "user", "content": prompts.user(production)}]
+    return prompts.opening(instance.production())
 
 
 def sft_example(instance: Instance, prompts: Prompts) -> dict:

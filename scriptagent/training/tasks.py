@@ -14,6 +14,7 @@ downstream tasks after a retraining. With nothing changed, nothing runs. Creatin
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -72,10 +73,17 @@ def _load(kind: str):
     path = RECIPES_DIR / f"{kind}.yaml"
     if not path.is_file():
         return None
+    return str(path), _load_recipe(str(path), kind, str(path.resolve()), path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=32)
+def _load_recipe(path: str, kind: str, where: str, mtime_ns: int):
+    """Each task creator asks for every training recipe (what a recipe starts from): read each file once
+    (`where` and `mtime_ns` only key the cache: the same file, unchanged)."""
     try:
-        return str(path), load_recipe(path, kind)
+        return load_recipe(path, kind)
     except ScriptAgentError as error:
-        return str(path), error
+        return error
 
 
 def _metrics_target(output_dir: str) -> str:
