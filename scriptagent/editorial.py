@@ -61,8 +61,8 @@ def otio_text(plan: dict, segments: list[Segment], render_path, speech_path=None
             target_url=str(render_path(segment.id)),
             available_range=otio.opentime.TimeRange(otio.opentime.RationalTime(0, fps),
                                                     otio.opentime.RationalTime(segment.frames, fps)))
-        offset = 0  # the piece's first frame in its render
-        for piece in segment.shots:
+        # offset: the piece's first frame in its render
+        for offset, piece in zip(segment.piece_starts(), segment.shots):
             clip = otio.schema.Clip(
                 name=piece.shot.id, media_reference=reference.clone(),
                 source_range=otio.opentime.TimeRange(otio.opentime.RationalTime(offset, fps),
@@ -82,7 +82,6 @@ def otio_text(plan: dict, segments: list[Segment], render_path, speech_path=None
                         otio.opentime.RationalTime(max(1, frames(line["end"]) - frames(line["start"])), fps)),
                     metadata={"scriptagent": {"line": line.get("id", ""), "speaker": line["speaker"]}}))
             video.append(clip)
-            offset += piece.frames
     if speech_path is not None:
         audio = otio.schema.Track(name="dialogue", kind=otio.schema.TrackKind.Audio)
         position = 0

@@ -594,6 +594,14 @@ class Segment(BaseModel):
     director: dict  # the backend's settings, so a change re-renders
     renderer_version: str = ""
 
+    def piece_starts(self) -> list[int]:
+        """Where each of `shots` begins, in frames from the segment's first frame."""
+        starts, position = [], 0
+        for piece in self.shots:
+            starts.append(position)
+            position += piece.frames
+        return starts
+
 
 class KeyframeShot(BaseModel):
     """The fields of a shot that decide its opening picture: no dialogue text, no duration."""

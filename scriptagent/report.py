@@ -50,9 +50,8 @@ def shot_rows(build: Path, segments: list[Segment], scores: dict, film: dict) ->
         names = {cid: member.name for cid, member in segment.cast.items()}
         score = scores.get(segment.id, {})
         measured = score.get("shots", [])
-        frame = segment.first_frame
-        for k, piece in enumerate(segment.shots):
-            shot = piece.shot
+        for k, (start, piece) in enumerate(zip(segment.piece_starts(), segment.shots)):
+            frame, shot = segment.first_frame + start, piece.shot
             rows.append({
                 "segment": segment.id, "first_in_segment": k == 0, "shot": shot, "part": piece.part,
                 "parts": piece.parts, "start": frame / segment.fps, "end": (frame + piece.frames) / segment.fps,
@@ -64,7 +63,6 @@ def shot_rows(build: Path, segments: list[Segment], scores: dict, film: dict) ->
                 "takes": score.get("takes") if k == 0 else None,
                 "complete": score.get("complete", True),
             })
-            frame += piece.frames
     return rows
 
 

@@ -150,10 +150,9 @@ def film_shots(segments: list[Segment]) -> list[dict]:
     """The script of the shots the segments show, with their times in the film (a split shot once)."""
     shots: dict[str, dict] = {}
     for segment in segments:
-        frame = segment.first_frame
-        for piece in segment.shots:
+        for offset, piece in zip(segment.piece_starts(), segment.shots):
             shot = piece.shot
-            start = (frame - piece.offset_frames) / segment.fps
+            start = (segment.first_frame + offset - piece.offset_frames) / segment.fps
             if shot.id not in shots:
                 names = {cid: member.name for cid, member in segment.cast.items()}
                 shots[shot.id] = {
@@ -164,7 +163,6 @@ def film_shots(segments: list[Segment]) -> list[dict]:
                                     "expression": c.expression} for c in shot.characters],
                     "dialogue": [{"name": names.get(line.speaker, line.speaker), "line": line.line,
                                   "emotion": line.emotion, "off_screen": line.off_screen} for line in shot.dialogue]}
-            frame += piece.frames
     return list(shots.values())
 
 
@@ -180,7 +178,7 @@ def pick_frames(segments: list[Segment], limit: int) -> list[tuple[Segment, int,
 
 
 def frame_time(segment: Segment, k: int, which: str) -> float:
-    start = segment.first_frame + sum(p.frames for p in segment.shots[:k])
+    start = segment.first_frame + segment.piece_starts()[k]
     frames = segment.shots[k].frames
     offset = {"first": 0, "middle": (frames - 1) // 2, "last": frames - 1}[which]
     return (start + offset) / segment.fps

@@ -81,10 +81,7 @@ def measure_segment(segment: Segment, frames: Iterable[np.ndarray], critic: Crit
                                      "pip install opencv-python-headless").as_json()
 
     # 1. Where each shot (part) sits in the segment, and which of its frames are sampled and shown.
-    starts, position = [], 0
-    for piece in segment.shots:
-        starts.append(position)
-        position += piece.frames
+    starts, position = segment.piece_starts(), sum(piece.frames for piece in segment.shots)
     sampled = {starts[k] + i: k for k, piece in enumerate(segment.shots)
                for i in m.sample_indices(piece.frames, fps, critic.sample_fps)}
     strip_at: dict[int, list[tuple[int, str]]] = {}

@@ -212,16 +212,14 @@ def plan_summary(production: Production, script: Script, segments: list[Segment]
     fps = production.style.fps
     shots, film_lines = [], []
     for segment in segments:
-        frame = segment.first_frame
-        for piece in segment.shots:
-            shot_start = (frame - piece.offset_frames) / fps
+        for offset, piece in zip(segment.piece_starts(), segment.shots):
+            shot_start = (segment.first_frame + offset - piece.offset_frames) / fps
             if piece.part == 1:
                 shots.append({"id": piece.shot.id, "scene": piece.scene_id, "start": round(shot_start, 4),
                               "duration": round(piece.shot_frames / fps, 4), "segment": segment.id})
                 film_lines += [{"id": line_id(piece.shot.id, index), "shot": piece.shot.id, "speaker": line.speaker, "name": line.name, "line": line.line,
                                 "start": round(shot_start + line.start, 3), "end": round(shot_start + line.end, 3)}
                                for index, line in enumerate(piece.subtitles)]
-            frame += piece.frames
     total_frames = sum(segment.frames for segment in segments)
     return {
         "title": production.title,
