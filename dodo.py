@@ -1,7 +1,8 @@
 """Root build: every production under productions/ (CI regenerates whole episodes headless).
 
 Each production keeps its own task graph and state (productions/NAME/build/); this file runs those graphs,
-so `doit` here is the same as `doit` in every production folder. `doit list` shows one task per production.
+so `doit` here is the same as `doit` in every production folder. `doit list` shows one task per production;
+`doit status` tells, from each production's own `doit status`, which productions the next `doit` builds.
 With `SCRIPTAGENT_EXECUTOR=ray doit` (and $RAY_ADDRESS, or a cluster `ray start --head` started here), every
 production sends its renders, keyframes and scores to the same Ray cluster (README: Rendering on a Ray cluster).
 
@@ -14,6 +15,7 @@ import sys
 from pathlib import Path
 
 from scriptagent.doit_state import state_backend
+from scriptagent.status import production_up_to_date
 from scriptagent.training.tasks import task_eval, task_scriptbench, task_train  # noqa: F401 (doit collects task_*)
 
 PRODUCTIONS = sorted(p.parent for p in Path("productions").glob("*/production.yaml"))
@@ -34,6 +36,9 @@ def task_production():
         yield {
             "name": folder.name,
             "actions": [(build_production, [folder])],
-            "uptodate": [False],  # delegated: the production's graph knows what changed
+            # delegated: the production's own graph knows what changed; up to date when its `doit status` says
+            # nothing will run (and `doit status` here shows what it says: meta)
+            "uptodate": [(production_up_to_date, [str(folder)])],
+            "meta": {"production": str(folder)},
             "clean": [(build_production, [folder, "clean"])],
         }

@@ -1,4 +1,4 @@
-"""The `scriptagent` command: new, build, validate, plan, calibrate, script, schema.
+"""The `scriptagent` command: new, build, validate, plan, calibrate, script, cache, schema.
 
 Errors meant for the user print one line per problem and exit 2; `--debug` shows the traceback.
 """
@@ -215,6 +215,25 @@ def cmd_compare(args) -> int:
     return 0
 
 
+def cmd_cache(args) -> int:
+    """Show the render cache (entries and size per kind), or prune it to a size (`--max-size 0` empties it)."""
+    from .cache import ArtifactCache, human_size, parse_size
+    from .production import BUILD_DIR
+
+    cache = ArtifactCache.for_build(Path(args.dir) / BUILD_DIR)
+    if args.action == "prune":
+        limit = parse_size(args.max_size) if args.max_size is not None else cache.max_bytes
+        removed = cache.evict(limit)
+        print(f"removed {len(removed)} entries ({human_size(sum(e.bytes for e in removed))}) from {cache.root}")
+    entries = cache.entries()
+    print(f"{cache.root}: {len(entries)} entries, {human_size(sum(e.bytes for e in entries))} "
+          f"(limit {human_size(cache.max_bytes)}; set $SCRIPTAGENT_CACHE_SIZE)")
+    for kind in sorted({e.kind for e in entries}):
+        mine = [e for e in entries if e.kind == kind]
+        print(f"  {kind:<9} {len(mine):>6} entries  {human_size(sum(e.bytes for e in mine)):>10}")
+    return 0
+
+
 def cmd_schema(args) -> int:
     from .production import json_schemas
 
@@ -275,6 +294,13 @@ def parser() -> argparse.ArgumentParser:
     compare.add_argument("dirs", nargs="+", metavar="DIR", help="production folders (or their build/ folders)")
     compare.add_argument("--out", metavar="FILE", help="also write FILE.md and FILE.json")
     compare.set_defaults(run=cmd_compare)
+
+    cache = commands.add_parser("cache", help="show or prune the render cache (build/cache, or $SCRIPTAGENT_CACHE)")
+    cache.add_argument("action", nargs="?", choices=["show", "prune"], default="show")
+    cache.add_argument("dir", nargs="?", default=".", help="a production folder (default: here)")
+    cache.add_argument("--max-size", metavar="SIZE", help="prune: keep at most SIZE, least recently used go first "
+                                                          "(e.g. 5G; 0 empties the cache; default: the limit)")
+    cache.set_defaults(run=cmd_cache)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of production.yaml and script.yaml")
     schema.set_defaults(run=cmd_schema)

@@ -574,10 +574,8 @@ class Segment(BaseModel):
     """Everything a renderer needs for one segment, and nothing more: its JSON file is the render's dependency."""
 
     id: str
-    index: int
     scene_id: str
     setting: str
-    first_frame: int  # index of this segment's first frame in the film
     frames: int
     fps: int
     resolution: tuple[int, int]
@@ -593,6 +591,21 @@ class Segment(BaseModel):
     cast: dict[str, SegmentCastMember]
     director: dict  # the backend's settings, so a change re-renders
     renderer_version: str = ""
+    # Where the segment starts in the film. Never written to its file: a render depends on its picture, not on
+    # its place, so a shot lengthened earlier in the film changes nothing here (see film_segments).
+    first_frame: int = Field(0, exclude=True)
+
+    def render_data(self, ids_drawn: bool) -> dict:
+        """What the picture depends on, for the render cache's key: everything but names and places (the segment,
+        scene and shot ids, which anchor files it reads; their bytes enter the key instead), unless the renderer
+        draws the shot ids (the animatic's slate)."""
+        data = self.model_dump(mode="json", exclude={"id", "scene_id", "anchor_segment", "start_keyframe",
+                                                      "end_keyframe"})
+        for piece in data["shots"]:
+            piece.pop("scene_id")
+            if not ids_drawn:
+                piece["shot"].pop("id")
+        return data
 
     def piece_starts(self) -> list[int]:
         """Where each of `shots` begins, in frames from the segment's first frame."""
@@ -631,6 +644,12 @@ class Keyframe(BaseModel):
     cast: dict[str, SegmentCastMember]
     director: dict  # only the settings the picture depends on
     renderer_version: str = ""
+
+    def render_data(self) -> dict:
+        """What the picture depends on, for the render cache's key: not its id or its scene's."""
+        data = self.model_dump(mode="json", exclude={"id", "scene_id"})
+        data["shot"].pop("id")
+        return data
 
 
 def digest(data) -> str:
@@ -688,6 +707,17 @@ def segment_path(build: str | Path, segment_id: str) -> Path:
 
 def read_segment(build: str | Path, segment_id: str) -> Segment:
     return Segment.model_validate_json(segment_path(build, segment_id).read_text(encoding="utf-8"))
+
+
+def film_segments(build: str | Path, segment_ids: list[str]) -> list[Segment]:
+    """The segments of the film in order, each with its `first_frame` (the film is their concatenation)."""
+    segments, position = [], 0
+    for segment_id in segment_ids:
+        segment = read_segment(build, segment_id)
+        segment.first_frame = position
+        position += segment.frames
+        segments.append(segment)
+    return segments
 
 
 def json_schemas() -> dict:

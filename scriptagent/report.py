@@ -15,7 +15,7 @@ import jinja2
 
 from .critic.paths import STRIP, film_score_file, score_file, script_score_file, thumb_file
 from .files import atomic_path, read_json, templates_dir
-from .production import Segment, read_segment
+from .production import Segment, film_segments
 
 # What each number means, as the report explains it (keys as in the score files).
 METRIC_NOTES = {
@@ -98,7 +98,7 @@ def render_report(segment_ids: list[str], build: Path = Path("build")) -> Iterat
     build = Path(build)
     plan = read_json(build / "plan.json", None)
     findings = read_json(build / "findings.json", [])
-    segments = [read_segment(build, i) for i in segment_ids]
+    segments = film_segments(build, segment_ids)
     scores = {i: read_json(score_file(build, i), {}) for i in segment_ids}
     film = read_json(film_score_file(build), {})
     script = read_json(script_score_file(build), {})

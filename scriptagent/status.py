@@ -5,11 +5,21 @@ uses. A task *will run* when doit finds it stale now: a target missing, a file i
 changed. A task *may run* when it reads what a running task writes (a render anchored on a segment that will be
 re-rendered runs again only if that segment's last frame comes out different), or is made from what a running
 task writes (the renders of the segments `plan` writes). Nothing is built or locked.
+
+It considers what the same command line without `status` would run: the tasks named (`doit status render:sh03`),
+else the dodo file's default tasks (at the repository root: the productions, not the training recipes), with
+the tasks they depend on. A task that builds a production from a folder above it (the root dodo.py's
+`production:NAME`, marked `meta: {"production": FOLDER}`) is answered by that production's own `doit status`.
 """
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
+
 from doit.cmd_base import DoitCmdBase
+from doit.control import TaskControl
 
 # tasks made from what another task writes (doit's create_after): while that task will or may run, which of them
 # change is known only once it has run
@@ -22,6 +32,10 @@ MADE_AFTER = {
 
 def stale_reason(reasons: dict) -> str:
     """doit's reasons for running a task, as a few words a filmmaker can act on."""
+    if reasons.get("cached"):  # costs a placement, not a render
+        return "from the render cache, " + stale_reason({k: v for k, v in reasons.items() if k != "cached"})
+    if reasons.get("production"):
+        return reasons["production"]
     if reasons.get("missing_target"):
         return f"not built yet ({reasons['missing_target'][0]})"
     for key, words in (("changed_file_dep", "changed"), ("missing_file_dep", "missing"),
@@ -76,24 +90,76 @@ def plan_status(tasks: list, get_status) -> list[tuple[str, str, str]]:
     return [(task.name, *verdicts[task.name]) for task in tasks if task.name in verdicts]
 
 
+def what_runs(task_list: list, selection: list[str] | None) -> list:
+    """The tasks that `doit SELECTION` runs or finds up to date, in the dodo file's order: the selected ones
+    (None: every task) and, transitively, the tasks they depend on (a group's members are among those)."""
+    control = TaskControl(task_list)  # as doit's runner: adds the dependencies on another task's targets
+    control.process(selection)
+    wanted, todo = set(), list(control.selected_tasks)
+    while todo:
+        name = todo.pop()
+        if name not in wanted:
+            wanted.add(name)
+            todo += control.tasks[name].task_dep + control.tasks[name].setup_tasks
+    return [task for task in control.tasks.values() if task.name in wanted]
+
+
+ROW = re.compile(r"^(\S+)\s+(will run|may run): (.*)$", re.M)
+SUMMARY = re.compile(r"^(\d+) will run, (\d+) may run, \d+ up to date$", re.M)
+
+
+def production_status(folder) -> str | None:
+    """Why a build of the production in `folder` runs tasks, told by its own `doit status` (None: none run)."""
+    result = subprocess.run([sys.executable, "-m", "doit", "status"], cwd=folder, capture_output=True, text=True)
+    summary = SUMMARY.search(result.stdout)
+    if result.returncode != 0 or not summary:  # e.g. an error in production.yaml: the build reports it
+        lines = [line for line in (result.stderr or result.stdout).splitlines() if line.strip()]
+        problem = lines[-1] if lines else f"exit status {result.returncode}"  # a traceback's last line says what
+        return f"its `doit status` failed: {problem}"
+    will, may = int(summary[1]), int(summary[2])
+    if not will and not may:
+        return None
+    first = ROW.search(result.stdout)
+    return f"{will} of its tasks" + (f", {may} more may" if may else "") + f" ({first[1]}: {first[3]})"
+
+
+def production_up_to_date(folder) -> bool:
+    """doit `uptodate` of a task that builds the production in `folder` with its own doit: nothing would run."""
+    return production_status(folder) is None
+
+
+def _probe(function, args) -> bool:
+    try:
+        return bool(function(*args))
+    except Exception:  # its inputs are not made yet (an anchor frame, a keyframe): it will run
+        return False
+
+
 class Status(DoitCmdBase):
     doc_purpose = "show which tasks the next build runs, and why (nothing is built)"
-    doc_usage = ""
+    doc_usage = "[TASK ...]"
     doc_description = None
     cmd_options = ()
 
     def _execute(self, pos_args=None):
         tasks_dict = {task.name: task for task in self.task_list}
+        tasks = what_runs(self.task_list, self.sel_tasks)  # named on the command line, else the default tasks
 
         def get_status(task):
+            if (task.meta or {}).get("production"):
+                why = production_status(task.meta["production"])
+                return ("up-to-date", {}) if why is None else ("run", {"production": why})
             status = self.dep_manager.get_status(task, tasks_dict, get_log=True)
+            probe = (task.meta or {}).get("cache_probe")  # renders, keyframes, speech: the cache may hold them
+            if status.status != "up-to-date" and probe and _probe(*probe):
+                return status.status, {**status.reasons, "cached": True}
             return status.status, status.reasons
 
-        rows = plan_status(self.task_list, get_status)
+        rows = plan_status(tasks, get_status)
         width = max([len(name) for name, _, _ in rows] + [4])
         for name, verdict, why in rows:
             self.outstream.write(f"{name:<{width}}  {verdict}: {why}\n")
-        counted = sum(1 for task in self.task_list if task.actions)
+        counted = sum(1 for task in tasks if task.actions)
         will = sum(1 for _, verdict, _ in rows if verdict == "will run")
         self.outstream.write(f"{will} will run, {len(rows) - will} may run, {counted - len(rows)} up to date\n")
         if any(name == "plan" and verdict == "will run" for name, verdict, _ in rows):

@@ -37,8 +37,10 @@ from .integrity import check_recorded, check_video, forget_record, matches_recor
 from .yamlio import located
 from .voice import active_voice
 from .critic import paths as critic_paths
+from .cache import ArtifactCache, artifact_key
+from .reporter import BuildReporter
 from .production import (BUILD_DIR, PRODUCTION_FILE, SCRIPT_FILE, CriticConfig, Keyframe, Production, Segment,
-                         load_production, load_script, read_segment, segment_path)
+                         film_segments, load_production, load_script, read_segment, segment_path)
 
 BUILD = Path(BUILD_DIR)
 PLAN = BUILD / "plan.json"
@@ -179,47 +181,87 @@ def keep_only(folder: Path, pattern: str, wanted: set[Path]) -> None:
             stale.unlink()
 
 
-@user_errors
-@failures_name("render")
-def render_segment(segment_id: str, retake_critic: dict | None = None):
-    from .director import load_renderer
+def render_targets(segment_id: str) -> dict[str, Path]:
+    """A render's files, by their names in the render cache."""
+    return {"video.mp4": render_file(segment_id), "first.png": frame_file(segment_id, "first"),
+            "last.png": frame_file(segment_id, "last")}
 
-    segment = read_segment(BUILD, segment_id)
+
+def render_inputs(segment: Segment) -> tuple[Path | None, Path | None]:
+    """The pictures a segment starts and ends on: the previous segment's last frame (chain) or keyframes."""
     anchor = frame_file(segment.anchor_segment, "last") if segment.anchor_segment else \
         keyframe_file(segment.start_keyframe) if segment.start_keyframe else None
     end_anchor = keyframe_file(segment.end_keyframe) if segment.end_keyframe else None
-    if retake_critic:  # the critic in the loop: takes until one scores well enough (critic/retake.py)
-        from .critic.retake import render_with_retakes
-        render_with_retakes(segment, Path("."), anchor, render_file(segment_id), frame_file(segment_id, "first"),
-                            frame_file(segment_id, "last"), CriticConfig.model_validate(retake_critic), BUILD,
-                            end_anchor=end_anchor)
-        return
-    load_renderer(segment.director).render(segment, Path("."), anchor, render_file(segment_id),
-                                           frame_file(segment_id, "first"), frame_file(segment_id, "last"),
-                                           end_anchor=end_anchor)
+    return anchor, end_anchor
+
+
+def segment_render_key(segment: Segment) -> str:
+    from .director import render_key
+
+    return render_key(segment, Path("."), *render_inputs(segment))
+
+
+def render_cached(segment_id: str) -> bool:
+    """Whether the cache holds this segment's render now (asked just before the render task runs)."""
+    return ArtifactCache.for_build(BUILD).holds("render", segment_render_key(read_segment(BUILD, segment_id)))
+
+
+def keyframe_cached(keyframe_id: str) -> bool:
+    from .director import keyframe_key
+
+    keyframe = Keyframe.model_validate_json(keyframe_file(keyframe_id, ".json").read_text(encoding="utf-8"))
+    return ArtifactCache.for_build(BUILD).holds("keyframe", keyframe_key(keyframe, Path(".")))
+
+
+def speech_cached(payload: dict) -> bool:
+    return ArtifactCache.for_build(BUILD).holds("speech", speech_key(payload))
 
 
 @user_errors
-def accept_render(segment_id: str):
-    """A render is accepted once it decodes end to end with the planned frame count; its sha256 is recorded
-    beside it, and while the file keeps that hash the render is up to date (see integrity.py)."""
+@failures_name("render")
+def render_segment(segment_id: str, retake_critic: dict | None = None):
+    """Place the render from the cache when it holds the same picture; else render, accept and keep it there.
+
+    A render is accepted once it decodes end to end with the planned frame count; its sha256 is recorded beside
+    it, and while the file keeps that hash the render is up to date (see integrity.py). Renders with retakes are
+    not cached: the critic picks among takes, and build/takes/ keeps those."""
+    from .director import load_renderer
+
     segment = read_segment(BUILD, segment_id)
+    anchor, end_anchor = render_inputs(segment)
+    targets = render_targets(segment_id)
+    cache = ArtifactCache.for_build(BUILD)
+    key = None if retake_critic else segment_render_key(segment)
+    if key and cache.place("render", key, targets):
+        record_file(render_file(segment_id))  # checked when it was stored; its sha256 was checked now
+        return
+    if retake_critic:  # the critic in the loop: takes until one scores well enough (critic/retake.py)
+        from .critic.retake import render_with_retakes
+        render_with_retakes(segment, Path("."), anchor, *targets.values(),
+                            CriticConfig.model_validate(retake_critic), BUILD, end_anchor=end_anchor)
+    else:
+        load_renderer(segment.director).render(segment, Path("."), anchor, *targets.values(), end_anchor=end_anchor)
     try:
         check_video(render_file(segment_id), segment.frames)
     except BackendError as error:
         render_file(segment_id).unlink(missing_ok=True)  # never left where a player or a later stitch could take it
         forget_record(render_file(segment_id))
-        raise BackendError(f"render:{segment_id}: the renderer wrote a video that cannot be accepted: {error}")
+        raise BackendError(f"the renderer wrote a video that cannot be accepted: {error}") from None
     record_file(render_file(segment_id))
+    if key:
+        cache.store("render", key, targets)
 
 
 @user_errors
 @failures_name("keyframe")
 def make_keyframe(keyframe_id: str):
-    from .director import load_renderer
+    from .director import keyframe_key, load_renderer
 
     keyframe = Keyframe.model_validate_json(keyframe_file(keyframe_id, ".json").read_text(encoding="utf-8"))
-    load_renderer(keyframe.director).keyframe(keyframe, Path("."), keyframe_file(keyframe_id))
+    cache, key, target = ArtifactCache.for_build(BUILD), keyframe_key(keyframe, Path(".")), keyframe_file(keyframe_id)
+    if not cache.place("keyframe", key, {"keyframe.png": target}):
+        load_renderer(keyframe.director).keyframe(keyframe, Path("."), target)
+        cache.store("keyframe", key, {"keyframe.png": target})
 
 
 @user_errors
@@ -266,17 +308,24 @@ def stitch_film(segment_ids: list[str], voiced: bool = False):
     record_file(FILM)
     write_atomic(SUBTITLES, srt_text(plan["dialogue"]))
     write_atomic(WEB_SUBTITLES, vtt_text(plan["dialogue"]))
-    segments = [read_segment(BUILD, s) for s in segment_ids]
+    segments = film_segments(BUILD, segment_ids)
     # media paths relative to film.otio (build/), so the folder can move
     write_atomic(TIMELINE, otio_text(plan, segments, lambda s: render_file(s).relative_to(BUILD),
                                      (lambda i: speech_file(i).relative_to(BUILD)) if voiced else None))
+
+
+def speech_key(payload: dict) -> str:
+    return artifact_key("speech", payload)
 
 
 @user_errors
 def make_speech(line_id: str, payload: dict):
     from .voice import synthesize
 
-    synthesize(payload["config"], payload["text"], payload["voice"], speech_file(line_id))
+    cache, key, target = ArtifactCache.for_build(BUILD), speech_key(payload), speech_file(line_id)
+    if not cache.place("speech", key, {"line.wav": target}):
+        synthesize(payload["config"], payload["text"], payload["voice"], target)
+        cache.store("speech", key, {"line.wav": target})
 
 
 @user_errors
@@ -338,7 +387,7 @@ def current_segments(production: Production) -> list[Segment]:
     if PLAN.exists():
         ids = [s["id"] for s in json.loads(PLAN.read_text(encoding="utf-8"))["segments"]]
         if all(segment_file(i).exists() for i in ids):
-            return [read_segment(BUILD, i) for i in ids]
+            return film_segments(BUILD, ids)
     if Path(SCRIPT_FILE).exists():
         from .director import plan_segments
         try:
@@ -354,7 +403,8 @@ def production_tasks(dodo_file: str, command: str | None = None) -> dict:
     `command` is the doit command being run (run, list, clean, ...); by default read from the command line.
     """
     if command is None:
-        command = sys.argv[1] if len(sys.argv) > 1 and sys.argv[1] in DOIT_COMMANDS else "run"
+        from .doit_command import production_command
+        command = production_command(dodo_file)  # as doit reads its command line (`doit -f DIR/dodo.py clean`)
     try:
         production = load_production(Path(dodo_file).parent)
         voice = active_voice(production)  # None: a silent film (also espeak missing, with `if_missing: silent`)
@@ -400,6 +450,7 @@ def production_tasks(dodo_file: str, command: str | None = None) -> dict:
                     "basename": "speech", "name": line.id,
                     "doc": "speak one line of the script with its character's voice",
                     "actions": [heavy(f"speech:{line.id}", make_speech, [line.id, payload], on_ray)],
+                    "meta": {"cache_probe": (speech_cached, [payload])},
                     "targets": [recordings[-1]],
                     "uptodate": [config_changed(payload)],
                     "clean": True,
@@ -450,6 +501,7 @@ def production_tasks(dodo_file: str, command: str | None = None) -> dict:
             # sqlite3, committed after every finished task: a killed build never corrupts the state and keeps
             # every task it finished (doit_state.py)
             "backend": state_backend(),
+            "reporter": BuildReporter,  # `.  render:sh04 (cached)` and a closing line of what ran
         },
         "task_script": task_script,
         "task_plan": task_plan,
@@ -468,6 +520,7 @@ def keyframe_tasks(segments: list[Segment], on_ray: dict | None):
             "basename": "keyframe", "name": keyframe.id,
             "doc": "make the picture a segment starts from (from the shot's visual fields, not its dialogue)",
             "actions": [heavy(f"keyframe:{keyframe.id}", make_keyframe, [keyframe.id], on_ray)],
+            "meta": {"cache_probe": (keyframe_cached, [keyframe.id])},
             "file_dep": [str(keyframe_file(keyframe.id, ".json"))]
             + sorted({c.reference for c in keyframe.cast.values() if c.reference}),
             "targets": [str(keyframe_file(keyframe.id))],
@@ -489,8 +542,8 @@ def render_tasks(segments: list[Segment], production: Production, on_ray: dict |
             "basename": "render", "name": segment.id,
             "doc": "render one segment (from the previous segment's last frame in chain mode, else its keyframe)",
             "actions": [heavy(f"render:{segment.id}", render_segment,
-                              [segment.id, critic if production.critic.retake else None], on_ray),
-                        (accept_render, [segment.id])],
+                              [segment.id, critic if production.critic.retake else None], on_ray)],
+            "meta": {} if production.critic.retake else {"cache_probe": (render_cached, [segment.id])},
             "file_dep": deps,
             "targets": [str(render_file(segment.id)), str(frame_file(segment.id, "first")),
                         str(frame_file(segment.id, "last")), str(record_path(render_file(segment.id)))]
@@ -560,7 +613,9 @@ def film_tasks(segments: list[Segment], production: Production, voice: dict | No
                                      "judge": critic["judge"]})],
         "clean": True,
     }
+    # the segment files too: the report shows each shot's script (a description edit renders the same picture)
     report_deps = [str(PLAN), str(FINDINGS), str(FILM)] + [str(score_file(i)) for i in ids]
+    report_deps += [str(segment_file(i)) for i in ids]
     report_deps += [str(critic_paths.film_score_file(BUILD)), str(critic_paths.script_score_file(BUILD))]
     report_deps += [str(p) for s in segments for p in critic_paths.thumb_files(BUILD, s.id, len(s.shots))]
     yield {

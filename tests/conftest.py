@@ -45,6 +45,7 @@ def env() -> dict:
     environment = dict(os.environ)
     environment["PYTHONPATH"] = str(REPO) + os.pathsep + environment.get("PYTHONPATH", "")
     environment.pop("SCRIPTAGENT_DEBUG", None)
+    environment.pop("SCRIPTAGENT_CACHE", None)  # each test's builds use their own build/cache unless it says so
     return environment
 
 
@@ -66,6 +67,16 @@ def cli(*args: str, cwd: Path, check: bool = False) -> subprocess.CompletedProce
 def executed(output: str) -> list[str]:
     """Tasks that doit's default reporter shows as run ('. task'), in order."""
     return re.findall(r"^\.  (\S+)$", output, re.M)
+
+
+def cached(output: str) -> list[str]:
+    """Tasks whose artifact came from the render cache ('.  render:sh04 (cached)'): nothing was rendered."""
+    return re.findall(r"^\.  (\S+) \(cached\)$", output, re.M)
+
+
+def ran(output: str) -> list[str]:
+    """Tasks that ran, in order, whether they made their artifact or placed it from the render cache."""
+    return re.findall(r"^\.  (\S+)(?: \(cached\))?$", output, re.M)
 
 
 def up_to_date(output: str) -> list[str]:

@@ -86,8 +86,10 @@ def files_under(folder: Path) -> dict[str, bytes]:
 
 
 def artifacts(folder: Path) -> dict[str, bytes]:
+    """The build's artifacts (not the render cache under build/cache/: a store the build draws from)."""
     return {name: data for name, data in files_under(folder / "build").items()
-            if Path(name).name not in NOT_ARTIFACTS and not STAT_CACHE.match(Path(name).name)}
+            if Path(name).name not in NOT_ARTIFACTS and not STAT_CACHE.match(Path(name).name)
+            and Path(name).parts[0] != "cache"}
 
 
 def temporaries(folder: Path) -> list[str]:

@@ -40,7 +40,7 @@ def piece(shot_id="sh01", seconds=1.0, size="wide", move="static", angle="eye-le
 
 def segment(*pieces: SegmentShot, setting=DRY, subtitles=False, slate=False, cast=None, size=SIZE,
             first_frame=0, look="") -> Segment:
-    return Segment(id=pieces[0].shot.id, index=0, scene_id="scene", setting=setting, first_frame=first_frame,
+    return Segment(id=pieces[0].shot.id, scene_id="scene", setting=setting, first_frame=first_frame,
                    frames=sum(p.frames for p in pieces), fps=FPS, resolution=size, look=look, slate=slate,
                    subtitles=subtitles, seed=5, anchoring="chain", shots=list(pieces), cast=cast or CAST,
                    director=AnimaticDirectorConfig().model_dump(mode="json"), renderer_version=RENDERER_VERSION)

@@ -212,8 +212,8 @@ CASES = [
          f"{S}:{{angel}}: scenes[0].shots[0].angel:", "did you mean 'angle'?"),
     Case("shot-size-unknown", S, script("shot_size: extreme-wide", "shot_size: enormous"),
          f"{S}:{{enormous}}: scenes[0].shots[0].shot_size:", "Input should be"),
-    Case("duplicate-shot-id", S, script("      - id: sh02", "      - id: sh01"),
-         f"{S}:{{sh01\n        duration: 2.0}}: scenes[0].shots[1].id:", "'sh01' is already used"),
+    Case("duplicate-shot-id", S, script("      - id: sh02 #", "      - id: sh01  #"),
+         f"{S}:{{sh01  #}}: scenes[0].shots[1].id:", "'sh01' is already used"),
     Case("no-scenes", S, lambda folder: (folder / S).write_text((folder / S).read_text().split("scenes:")[0]
                                                                 + "scenes: []\n"),
          f"{S}:{{scenes: []}}: scenes:", "at least 1 item"),

@@ -6,9 +6,15 @@ from scriptagent import bench
 
 
 def test_incremental_benchmark_counts_renders(tmp_path):
-    rows = bench.bench_incremental(tmp_path, ["none"])
-    assert [(r["edit"], r["renders"]) for r in rows] == [("words", 1), ("picture", 1)]
-    assert all(r["shots"] >= 24 and r["segments"] >= r["shots"] for r in rows)
+    rows = bench.bench_incremental(tmp_path, ["none"], lines=8)
+    one_per_shot = {r["edit"]: r["renders"] for r in rows if not r["pack_shots"]}
+    assert one_per_shot == {"duration +0.7 s": 1, "undo (old script.yaml back)": 0, "new 2 s shot inserted": 1,
+                            "every shot renamed": 0, "dialogue line lengthened in production.yaml": 1}
+    packed = {r["edit"]: r["renders"] for r in rows if r["pack_shots"]}
+    assert packed["undo (old script.yaml back)"] == packed["every shot renamed"] == 0
+    assert 1 <= packed["duration +0.7 s"] <= 2 and 1 <= packed["new 2 s shot inserted"] <= 2
+    assert all(r["cached"] + r["renders"] <= r["segments"] for r in rows)
+    assert "| duration +0.7 s, none | 1 rendered" in bench.table({"incremental": rows})
 
 
 def test_stitch_benchmark_compares_with_ffmpeg(tmp_path):

@@ -10,11 +10,11 @@ import subprocess
 import imageio_ffmpeg
 from ruamel.yaml import YAML
 
-from conftest import DEMO, cli, doit, executed, make_production, up_to_date
+from conftest import DEMO, cached, cli, doit, executed, make_production, up_to_date
 
 from scriptagent.director.video import probe
 from scriptagent.production import load_production
-from scriptagent.scripter import render_script_file, script_state, write_script
+from scriptagent.scripter import render_script_file, script_inputs_digest, script_state, write_script
 
 
 def renders(output: str) -> list[str]:
@@ -96,8 +96,9 @@ def test_clean_removes_artifacts_and_keeps_the_script(small):
     assert (small / "script.yaml").exists()
     assert not (small / "build" / "film.mp4").exists()
     assert not list((small / "build" / "renders").glob("*.mp4"))
-    rebuilt = doit(small)
-    assert (small / "build" / "film.mp4").exists() and renders(rebuilt.stdout)
+    rebuilt = doit(small)  # the render cache is not an artifact: clean keeps it, as `make clean` keeps ccache's
+    assert (small / "build" / "film.mp4").exists() and not renders(rebuilt.stdout)
+    assert sorted(cached(rebuilt.stdout)) == sorted(f"render:{i}" for i in segment_ids(small))
 
 
 def test_dialogue_edit_rebuilds_one_render_without_anchoring(tmp_path):
@@ -216,5 +217,5 @@ def test_demo_builds_from_a_clean_copy(tmp_path):
     committed = (DEMO / "script.yaml").read_text()
     assert (folder / "script.yaml").read_text() == committed
     production = load_production(DEMO)
-    assert script_state(committed) == ("pristine", production.scripter_inputs_digest())
+    assert script_state(committed) == ("pristine", script_inputs_digest(production))
     assert render_script_file(write_script(production), production) == committed

@@ -36,7 +36,8 @@ def cluster():
 def artifacts(folder):
     """Every file a build wrote that a user or a later task reads, by path relative to build/, with its bytes."""
     build = folder / "build"
-    kept = [p for p in build.rglob("*") if p.is_file() and not p.name.startswith(".") and ".doit" not in p.name]
+    kept = [p for p in build.rglob("*") if p.is_file() and not p.name.startswith(".") and ".doit" not in p.name
+            and p.relative_to(build).parts[0] != "cache"]  # the render cache is a store, not an artifact
     return {str(p.relative_to(build)): p.read_bytes() for p in kept}
 
 

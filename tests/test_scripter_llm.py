@@ -13,7 +13,8 @@ from conftest import SMALL_PRODUCTION, doit, make_production
 
 from scriptagent.errors import BackendError, InputError
 from scriptagent.production import Production, TransformersScripterConfig
-from scriptagent.scripter import make_scripter, render_script_file, script_header, script_state
+from scriptagent.scripter import (make_scripter, render_script_file, script_header, script_inputs_digest,
+                                  script_state)
 from scriptagent.scripter.prompts import Prompts
 from scriptagent.scripter.reply import ReplyParseError, parse_reply, review_reply
 from scriptagent.scripter.rule_based import RuleBasedScripter
@@ -111,11 +112,10 @@ def test_header_records_provenance_and_edits_are_still_detected():
     text = render_script_file(script, production, "transformers", provenance)
     header = script_header(text)
     assert header == {"backend": "transformers", "model": "my models/sft v2", "templates": "0123456789abcdef",
-                      "seed": "7", "repairs": "1", "source": production.scripter_inputs_digest(),
-                      "body": header["body"]}
-    assert script_state(text) == ("pristine", production.scripter_inputs_digest())
+                      "seed": "7", "repairs": "1", "inputs": script_inputs_digest(production), "made": header["made"]}
+    assert script_state(text) == ("pristine", script_inputs_digest(production))
     assert script_state(text.replace("You're up early.", "You are up early.")) == (
-        "edited", production.scripter_inputs_digest())
+        "edited", script_inputs_digest(production))
 
 
 # --- transformers: a tiny random Qwen2 ------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from conftest import SMALL_PRODUCTION, cli, doit, make_production
 
 from scriptagent.errors import BackendError, InputError
 from scriptagent.production import OpenAIScripterConfig, Production, Script, load_production
-from scriptagent.scripter import script_header, script_state
+from scriptagent.scripter import script_header, script_inputs_digest, script_state
 from scriptagent.scripter.openai_backend import chat
 from scriptagent.scripter.rule_based import RuleBasedScripter
 from scriptagent.yamlio import load_yaml_text
@@ -81,7 +81,7 @@ def test_build_repairs_the_script_twice_and_retries_the_server(tmp_path, servers
     assert {key: header[key] for key in ("backend", "model", "seed", "repairs")} == {
         "backend": "openai", "model": "tiny-test", "seed": "3", "repairs": "2"}
     assert re.fullmatch(r"[0-9a-f]{16}", header["templates"])
-    assert script_state(script_text) == ("pristine", load_production(folder).scripter_inputs_digest())
+    assert script_state(script_text) == ("pristine", script_inputs_digest(load_production(folder)))
 
     # json_schema refused once (400), then json_object; a 500 and a timeout retried; three replies, two repairs
     formats = [(r.get("response_format") or {}).get("type") for r in server.requests]

@@ -8,8 +8,8 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scriptagent.director import plan_segments, plan_summary
-from scriptagent.production import Production, Script
+from scriptagent.director import _closes_segment, plan_segments, plan_summary
+from scriptagent.production import Production, Script, Shot
 
 
 def production(fps=24, max_seconds=5.0, anchoring="chain", pack=True) -> Production:
@@ -48,8 +48,8 @@ def test_segments_cover_the_film_exactly(scenes, fps, max_seconds, anchoring, pa
     segments = plan_segments(prod, scr)
     max_frames = math.floor(max_seconds * fps + 1e-6)
 
-    # every frame of the film belongs to exactly one segment, in order
-    total = round(sum(Fraction(str(d)) for s in scenes for d in s) * fps)  # exact: no float order effects
+    # every frame of the film belongs to exactly one segment, in order; each shot has its own duration's frames
+    total = sum(round(Fraction(str(d)) * fps) for s in scenes for d in s)  # exact: no float order effects
     assert sum(s.frames for s in segments) == total
     assert [s.first_frame for s in segments] == [sum(x.frames for x in segments[:i]) for i in range(len(segments))]
     assert all(0 < s.frames <= max_frames for s in segments)
@@ -88,9 +88,50 @@ def test_long_shot_is_split_into_continuations():
     assert [s.frames for s in segments] == [48, 72, 72, 72, 24]
 
 
-def test_packing_groups_short_shots():
-    segments = plan_segments(production(10, 5.0), script([[2.0, 2.0, 2.0, 3.0]]))
-    assert [[p.shot.id for p in s.shots] for s in segments] == [["sh01", "sh02"], ["sh03", "sh04"]]
+def lines_that(closes: bool, count: int) -> list[str]:
+    """Dialogue lines whose shot closes its segment (a content-defined boundary), or does not."""
+    return [line for line in (f"Line number {n}." for n in range(200))
+            if _closes_segment(Shot(id="x", duration=1, shot_size="medium", description="Ana talks.",
+                                    dialogue=[{"speaker": "ana", "line": line}])) == closes][:count]
+
+
+def with_lines(scr: Script, lines: list[str]) -> Script:
+    for (_, shot), line in zip(scr.shots(), lines):
+        shot.dialogue[0].line = line
+    return scr
+
+
+def test_packing_groups_short_shots_up_to_a_closing_shot():
+    open_, closing = lines_that(False, 3), lines_that(True, 1)
+    scr = with_lines(script([[2.0, 2.0, 2.0, 4.0]]), [open_[0], closing[0], open_[1], open_[2]])
+    segments = plan_segments(production(10, 5.0), scr)
+    assert [[p.shot.id for p in s.shots] for s in segments] == [["sh01", "sh02"], ["sh03"], ["sh04"]]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(0.5, 4.0).map(lambda x: round(x, 1)), min_size=2, max_size=14), st.data())
+def test_an_edit_repacks_only_the_segments_around_it(durations, data):
+    """A retimed shot changes only the segments between the content-defined boundaries around it."""
+    lines = [f"Line number {n}." for n in range(len(durations))]
+    before = plan_segments(production(10, 5.0), with_lines(script([durations]), lines))
+    edited_index = data.draw(st.integers(0, len(durations) - 1))
+    edited = list(durations)
+    edited[edited_index] = data.draw(st.floats(0.5, 4.0).map(lambda x: round(x, 1)))
+    after = plan_segments(production(10, 5.0), with_lines(script([edited]), lines))
+
+    def run_of(segments, shot_id):  # the shots from after the previous closing shot to the next one
+        ids = [p.shot.id for s in segments for p in s.shots]
+        closes = [p.parts > 1 or _closes_segment(p.shot) for s in segments for p in s.shots]
+        k = ids.index(shot_id)
+        start = max([i + 1 for i in range(k) if closes[i]], default=0)
+        end = next(i for i in range(k, len(ids)) if closes[i] or i == len(ids) - 1)
+        return set(ids[start:end + 1])
+
+    touched = run_of(after, f"sh{edited_index + 1:02d}")
+    # compared as the render cache sees them (an anchor enters by its picture, not by its segment's name)
+    unchanged_before = [s.render_data(True) for s in before if not touched & {p.shot.id for p in s.shots}]
+    unchanged_after = [s.render_data(True) for s in after if not touched & {p.shot.id for p in s.shots}]
+    assert unchanged_before == unchanged_after
 
 
 def test_segment_ids_are_stable_under_edits_elsewhere():

@@ -9,7 +9,7 @@ import numpy as np
 from PIL import Image
 
 from ..files import atomic_path, read_json, write_if_changed, write_json_if_changed
-from ..production import CriticConfig, Production, Segment, read_segment
+from ..production import CriticConfig, Production, Segment, film_segments
 from .paths import STRIP, features_file, film_score_file, score_file, script_score_file, takes_file, thumb_file
 from .scoring import Encoders, film_alignment, film_summary, join_scores, score_segment
 
@@ -55,7 +55,7 @@ def write_film_score(build: Path, segment_ids: list[str], production: Production
     from . import boundary_continuity
 
     critic = production.critic
-    segments = [read_segment(build, i) for i in segment_ids]
+    segments = film_segments(build, segment_ids)
     scores = [read_json(score_file(build, i)) for i in segment_ids]
     features = {i: load_features(build, i) for i in segment_ids}
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from pathlib import Path
 
 from ..errors import ScriptAgentError
@@ -138,7 +139,9 @@ def judge_script(script_text: str, production: Production) -> dict:
     names = {member.id: member.name for member in production.cast}
     dialogue = [{"name": names.get(line.speaker, line.speaker), "line": line.line,
                  "parenthetical": line.parenthetical} for line in production.dialogue]
-    body = "\n".join(line for line in script_text.splitlines() if not line.startswith("#"))  # no provenance noise
+    # no provenance noise: the header's comment lines, and each shot's `# made ... from ...` note
+    body = "\n".join(re.sub(r"\s+# made [0-9a-f]+( from [0-9a-f -]+)?$", "", line)
+                     for line in script_text.splitlines() if not line.startswith("#"))
     prompt = render("script_rubric.j2", title=production.title, dialogue=dialogue, setting=production.setting,
                     cast=[m.model_dump() for m in production.cast], script=body.strip(), rubric=RUBRICS["script"])
     return run_rubric("script", prompt, [], production.critic.judge, production.seed)

@@ -122,7 +122,7 @@ def measure_segment(segment: Segment, frames: Iterable[np.ndarray], critic: Crit
     shots = []
     for k, piece in enumerate(segment.shots):
         entry = {"shot": piece.shot.id, "part": piece.part, "parts": piece.parts, "frames": counts[k],
-                 "start": round((segment.first_frame + starts[k]) / fps, 4)}
+                 "start": round(starts[k] / fps, 4)}  # in the segment: its place in the film is the plan's
         if "continuity" in wanted:
             entry["consistency"] = m.pixel_consistency(thumbs[k])
         if "dynamic" in wanted:

@@ -13,11 +13,15 @@ the segments whose keyframes or own shots changed. Backends that cannot draw an 
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib
 import json
 import math
 from fractions import Fraction
 
+from pathlib import Path
+
+from ..cache import artifact_key
 from ..registry import backend_class
 from ..errors import InputError, Problem
 from ..production import (SCRIPT_FILE, Anchoring, Keyframe, KeyframeShot, Production, Script, Segment,
@@ -57,6 +61,29 @@ def _backend_constant(name: str, constant: str, default):
 
 def renderer_version(name: str) -> str:
     return _backend_constant(name, "RENDERER_VERSION", "")
+
+
+def slate_shows_ids(segment: Segment) -> bool:
+    """Whether the segment's picture shows its shot ids (the animatic's slate), so a renamed shot must re-render."""
+    return segment.slate and _backend_constant(segment.director.get("backend", "animatic"), "SLATE_SHOWS_SHOT_IDS",
+                                               False)
+
+
+def render_key(segment: Segment, root: Path, anchor: Path | None, end_anchor: Path | None) -> str:
+    """The render cache's key of a segment: what its picture depends on (see Segment.render_data) and the bytes of
+    the images it reads (anchor, closing keyframe, cast references); never its place in the film."""
+    references = sorted({member.reference for member in segment.cast.values() if member.reference})
+    data = {"segment": segment.render_data(slate_shows_ids(segment)), "references": references,
+            "anchor": anchor is not None, "end_anchor": end_anchor is not None}
+    files = [path for path in (anchor, end_anchor) if path is not None] + [Path(root) / r for r in references]
+    return artifact_key("render", data, files)
+
+
+def keyframe_key(keyframe: Keyframe, root: Path) -> str:
+    """The render cache's key of a keyframe picture: its visual fields, settings and cast references' bytes."""
+    references = sorted({member.reference for member in keyframe.cast.values() if member.reference})
+    return artifact_key("keyframe", {"keyframe": keyframe.render_data(), "references": references},
+                        [Path(root) / r for r in references])
 
 
 def needs_opening_image(name: str) -> bool:
@@ -104,17 +131,14 @@ def plan_segments(production: Production, script: Script, spoken: dict[str, floa
     version = renderer_version(director.backend)
     opening_images = needs_opening_image(director.backend)
 
-    # 1. Frames per shot from the cumulative timeline, so rounding never drifts: the film has
-    #    round(total * fps) frames whatever the shot durations are. The durations are added exactly (as the
-    #    decimals they are written as): float sums land on either side of a half frame depending on the order.
+    # 1. Frames per shot from the shot's own duration (exactly, as the decimal it is written as), so the film's
+    #    length is the sum of its shots and lengthening one shot moves no frame of any other.
     parts_by_scene: list[tuple[str, str, list[list[SegmentShot]]]] = []
-    elapsed = Fraction(0)
     for scene_index, scene in enumerate(script.scenes):
         groups: list[list[SegmentShot]] = []  # each group becomes one segment
+        closed = True  # whether the last group takes no more shots
         for shot_index, shot in enumerate(scene.shots):
-            first = round(elapsed * fps)
-            elapsed += Fraction(str(shot.duration))
-            frames = round(elapsed * fps) - first
+            frames = round(Fraction(str(shot.duration)) * fps)
             if frames < 1:
                 raise InputError(Problem(SCRIPT_FILE, f"{shot.duration} s is shorter than one frame at {fps} fps",
                                          field=f"scenes[{scene_index}].shots[{shot_index}].duration"))
@@ -128,18 +152,21 @@ def plan_segments(production: Production, script: Script, spoken: dict[str, floa
             pieces = [SegmentShot(shot=shot, scene_id=scene.id, frames=bounds[k + 1] - bounds[k], shot_frames=frames,
                                   offset_frames=bounds[k], part=k + 1, parts=parts, subtitles=subtitles)
                       for k in range(parts)]
-            # 2. Pack whole shots into the open segment while they fit; split shots stand alone.
-            open_group = groups[-1] if groups else None
+            # 2. Pack whole shots into the open segment while they fit; split shots stand alone. A segment also
+            #    closes after a shot whose content says so (content-defined boundaries, as rsync chunks files), so
+            #    after an edit the packing falls back into step at the next such shot: an edit changes only the
+            #    segments around it, never every later one.
+            open_group = None if closed or not groups else groups[-1]
             if (parts == 1 and director.pack_shots and open_group and open_group[-1].parts == 1
                     and sum(p.frames for p in open_group) + frames <= max_frames):
                 open_group.append(pieces[0])
             else:
                 groups.extend([piece] for piece in pieces)
+            closed = parts > 1 or _closes_segment(shot)
         parts_by_scene.append((scene.id, scene.setting, groups))
 
     # 3. Segments with their anchor and exactly the data their render reads.
     segments: list[Segment] = []
-    first_frame = 0
     cast = {member.id: member for member in production.cast}
     for scene_id, setting, groups in parts_by_scene:
         previous_id = None
@@ -150,8 +177,7 @@ def plan_segments(production: Production, script: Script, spoken: dict[str, floa
             for piece in group:
                 people += [c.id for c in piece.shot.characters] + [line.speaker for line in piece.shot.dialogue]
             segment = Segment(
-                id=segment_id, index=len(segments), scene_id=scene_id, setting=setting, first_frame=first_frame,
-                frames=sum(p.frames for p in group), fps=fps, resolution=production.style.resolution,
+                id=segment_id, scene_id=scene_id, setting=setting, frames=sum(p.frames for p in group), fps=fps, resolution=production.style.resolution,
                 look=production.style.look, slate=production.style.slate, subtitles=production.style.subtitles,
                 seed=production.seed, anchoring=director.anchoring,
                 anchor_segment=previous_id if director.anchoring == Anchoring.chain else None,
@@ -163,8 +189,8 @@ def plan_segments(production: Production, script: Script, spoken: dict[str, floa
                                              reference=cast[cid].reference if cid in cast else None)
                       for cid in dict.fromkeys(people)},
                 director=director.model_dump(mode="json"), renderer_version=version)
+            segment.first_frame = segments[-1].first_frame + segments[-1].frames if segments else 0
             segments.append(segment)
-            first_frame += segment.frames
             previous_id = segment_id
     # 4. Keyframe mode: a split shot has no cut between its parts, so a part ends where the next one starts.
     if director.anchoring == Anchoring.keyframe:
@@ -172,6 +198,13 @@ def plan_segments(production: Production, script: Script, spoken: dict[str, floa
             if following.shots[0].part > 1:
                 segment.end_keyframe = following.start_keyframe
     return segments
+
+
+def _closes_segment(shot) -> bool:
+    """A content-defined segment boundary after about every second shot: from what the shot shows and says,
+    not its id or duration, so renames and retimings never move it."""
+    text = json.dumps([shot.description, [line.line for line in shot.dialogue]], ensure_ascii=False)
+    return hashlib.sha256(text.encode()).digest()[0] % 2 == 0
 
 
 def plan_keyframes(segments: list[Segment]) -> list[Keyframe]:

@@ -34,7 +34,8 @@ from ..production import (Anchoring, Angle, CameraMovement, Keyframe, ScriptLine
                           ShotSize, TimedLine, Transition)
 from .video import FrameWriter, save_png
 
-RENDERER_VERSION = "animatic-1"
+RENDERER_VERSION = "animatic-2"  # raise when the same segment draws different pixels
+SLATE_SHOWS_SHOT_IDS = True  # the slate writes the shot id on the frames: a renamed shot is a new picture
 
 Colour = tuple[int, int, int]
 
@@ -964,7 +965,8 @@ class ShotPlan:
         self.figure_scale = ANGLE_FIGURE_SCALE.get(shot.angle, 1.0)
         self.roll = DUTCH_DEGREES if shot.angle == Angle.dutch else 0.0
         self.subtitles = piece.subtitles
-        self.jitter_phases = rng_for(segment.seed, shot.id, "handheld").uniform(0, 2 * math.pi, 5)
+        # from what the shot shows, not its id: a renamed shot draws the same picture
+        self.jitter_phases = rng_for(segment.seed, shot.description, "handheld").uniform(0, 2 * math.pi, 5)
         light = design.figure_light
 
         # actors, in the order the script lists them
@@ -1121,7 +1123,8 @@ class ShotPlan:
 # --- precipitation ------------------------------------------------------------------------------------------------
 
 class Precipitation:
-    """Rain streaks (or snowflakes) as two seeded textures that scroll with the film's frame index."""
+    """Rain streaks (or snowflakes) as two seeded textures that scroll with the shot's frame index (not the film's:
+    a render depends on its picture, never on where the film places it)."""
 
     def __init__(self, size: tuple[int, int], seed: int, snow: bool):
         self.width, self.height = size
@@ -1152,14 +1155,14 @@ class Precipitation:
                 tiled.paste(mask, (ox, oy))
         return tiled
 
-    def draw(self, image: Image.Image, film_frame: int) -> None:
+    def draw(self, image: Image.Image, shot_frame: int) -> None:
         w, h = self.width, self.height
         colour = (236, 236, 240) if self.snow else (200, 208, 222)
         for layer, texture in enumerate(self.layers):
             speed = (0.012 if self.snow else 0.09) * (1 + layer) * h  # pixels per frame, the near layer faster
             drift = (0.003 if self.snow else 0.011) * (1 + layer) * h
-            y = int(h - (film_frame * speed) % h)
-            x = int((film_frame * drift) % w)
+            y = int(h - (shot_frame * speed) % h)
+            x = int((shot_frame * drift) % w)
             image.paste(colour, (0, 0, w, h), texture.crop((x, y, x + w, y + h)))
 
 
@@ -1276,11 +1279,11 @@ def _rotate(image: Image.Image, degrees: float) -> Image.Image:
     return image.transform((w, h), Image.AFFINE, matrix, resample=Image.BILINEAR)
 
 
-def _draw(plan: ShotPlan, weather: Precipitation | None, shot_frame: int, film_frame: int) -> Image.Image:
-    """One picture of a shot: the drawing, the weather at that film frame, the dutch tilt."""
+def _draw(plan: ShotPlan, weather: Precipitation | None, shot_frame: int) -> Image.Image:
+    """One picture of a shot: the drawing, the weather at that frame of the shot, the dutch tilt."""
     picture = plan.picture(shot_frame)
     if weather:
-        weather.draw(picture, film_frame)
+        weather.draw(picture, shot_frame)
     if plan.roll:
         picture = _rotate(picture, plan.roll)
     return picture
@@ -1324,12 +1327,12 @@ class AnimaticRenderer:
                     characters=visual.characters, dialogue=[ScriptLine(speaker=s, line="...") for s in visual.speakers])
         piece = SegmentShot(shot=shot, scene_id=keyframe.scene_id, frames=1, shot_frames=keyframe.shot_frames,
                             offset_frames=keyframe.shot_frame)
-        segment = Segment(id=keyframe.id, index=0, scene_id=keyframe.scene_id, setting=keyframe.setting, first_frame=0,
+        segment = Segment(id=keyframe.id, scene_id=keyframe.scene_id, setting=keyframe.setting,
                           frames=1, fps=keyframe.fps, resolution=keyframe.resolution, look=keyframe.look, slate=False,
                           subtitles=False, seed=keyframe.seed, anchoring=Anchoring.keyframe, shots=[piece],
                           cast=keyframe.cast, director=keyframe.director)
         plan = ShotPlan(self, segment, piece, Path(root), design, design.grade(keyframe.look))
-        save_png(_draw(plan, weather, keyframe.shot_frame, 0), out)
+        save_png(_draw(plan, weather, keyframe.shot_frame), out)
 
     def render(self, segment: Segment, root: Path, anchor: Path | None, video: Path, first_frame: Path,
                last_frame: Path, end_anchor: Path | None = None) -> None:
@@ -1371,7 +1374,7 @@ class AnimaticRenderer:
                         if frame_index == 0 and keyframed and anchor_image is not None:
                             picture = anchor_image.copy()  # keyframe mode: open on the keyframe
                         else:
-                            picture = _draw(plan, weather, shot_frame, segment.first_frame + frame_index)
+                            picture = _draw(plan, weather, shot_frame)
                         if t < TRANSITION_SECONDS and shot.transition != Transition.cut:
                             amount = t / TRANSITION_SECONDS
                             start = previous_picture if shot.transition == Transition.dissolve else None

@@ -27,7 +27,7 @@ import numpy as np
 from PIL import Image
 
 from ..errors import BackendError, first_line
-from ..production import Keyframe, Segment
+from ..production import Keyframe, Segment, digest
 from .pipelines import pipe_config_reader, video_pipeline
 from .prompts import keyframe_prompt, segment_prompt
 from .video import FrameWriter, save_png
@@ -57,7 +57,8 @@ def release_pipelines() -> None:
 
 
 def segment_seed(seed: int, name: str) -> int:
-    """The production seed combined with a segment or keyframe id, the same in every process."""
+    """The production seed combined with what a segment or keyframe shows (never its id: a renamed shot must
+    give the same picture, so the render cache serves it), the same in every process."""
     return int.from_bytes(hashlib.sha256(f"{seed}\x1f{name}".encode()).digest()[:8], "little") & (2 ** 63 - 1)
 
 
@@ -224,7 +225,7 @@ class DiffusersRenderer:
         if size != (width, height):
             self._warn(f"keyframe model: Adjusting ({width}, {height}) -> {size}; pictures are scaled back")
         arguments = {"prompt": keyframe_prompt(keyframe), "width": size[0], "height": size[1],
-                     "generator": torch.Generator("cpu").manual_seed(segment_seed(keyframe.seed, keyframe.id))}
+                     "generator": torch.Generator("cpu").manual_seed(segment_seed(keyframe.seed, digest(keyframe.render_data())))}
         accepted = inspect.signature(pipe.__call__).parameters
         if self.config.get("negative_prompt") and "negative_prompt" in accepted:
             arguments["negative_prompt"] = self.config["negative_prompt"]
@@ -268,7 +269,7 @@ class DiffusersRenderer:
             else:
                 self._warn(f"{self.spec.name}: '{self.config['model']}' takes no closing image; segments end free")
         frames = self.generate(_load_rgb(anchor), last_image, segment_prompt(segment), count, size,
-                               segment_seed(segment.seed, segment.id), f"segment {segment.id}")
+                               segment_seed(segment.seed, digest(segment.render_data(ids_drawn=False))), f"segment {segment.id}")
         pictures = [_fit(picture, width, height) for picture in resample(frames, segment.frames)]
 
         # every frame exists before the file is opened: an error above never leaves a half-written render
