@@ -197,6 +197,31 @@ def bench_cache_hit(work: Path) -> dict:
             "ratio": round(hit / rendered, 4)}
 
 
+def bench_screenplay(work: Path, screenplay: Path, build: bool = False) -> dict:
+    """7. A feature-length Fountain screenplay (`--screenplay FILE`, e.g. Big-Fish.fountain from screenplain's
+    repository; never committed here): `scriptagent new --from` it, then `doit plan` (script, validation, plan),
+    then a no-op `doit plan`; with `build`, the whole animatic film at 160x90 without speech."""
+    folder = work / "screenplay"
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "scriptagent.cli", "new", str(folder), "--from", str(screenplay)],
+                   check=True, capture_output=True)
+    imported = time.perf_counter() - start
+    text = (folder / "production.yaml").read_text()
+    text = re.sub(r"resolution: \[\d+, \d+\]", "resolution: [160, 90]", text)
+    (folder / "production.yaml").write_text(re.sub(r"(?m)^voice:.*$", "voice: {backend: none}", text))
+    planned, _ = doit(folder, "plan")
+    noop = min(doit(folder, "plan")[0] for _ in range(2))
+    plan = json.loads((folder / "build" / "plan.json").read_text())
+    figures = {"file": screenplay.name, "scenes": len({s["scene"] for s in plan["shots"]}),
+               "shots": len(plan["shots"]), "segments": len(plan["segments"]), "film_s": plan["seconds"],
+               "import_s": round(imported, 2), "plan_s": round(planned, 2), "noop_plan_s": round(noop, 3)}
+    if build:
+        built, _ = doit(folder)
+        figures["build_s"] = round(built, 1)
+        figures["noop_s"] = round(min(doit(folder)[0] for _ in range(2)), 3)
+    return figures
+
+
 def bench_noop(work: Path, lines: int) -> dict:
     """2. No-op `doit` on a big production, against `python -c "import scriptagent"`."""
     folder = make_production(work / "noop", production_text(lines, resolution=(64, 36), fps=4, max_seconds=2.0))
@@ -404,6 +429,15 @@ def table(results: dict) -> str:
         r = results["memory"]
         rows.append((f"peak memory, {r['long_film_s'] / 60:.1f}-min film", f"{r['long_peak_mb']} MB",
                      f"{r['short_film_s'] / 60:.1f}-min film {r['short_peak_mb']} MB", f"{r['ratio']}×", "≤ 1.2×"))
+    if "screenplay" in results:
+        r = results["screenplay"]
+        where = f"{r['file']}: {r['scenes']} scenes, {r['shots']} shots, {r['film_s'] / 60:.0f} min"
+        rows.append((f"import + script + validate + plan, {where}", f"{r['import_s'] + r['plan_s']:.1f} s",
+                     "", "", "< 10 s"))
+        rows.append(("no-op `doit plan`, same", f"{r['noop_plan_s']} s", "", "", "< 2 s"))
+        if "build_s" in r:
+            rows.append(("whole animatic film at 160×90, same", f"{r['build_s'] / 60:.1f} min", "", "", "minutes"))
+            rows.append(("no-op `doit`, same", f"{r['noop_s']} s", "", "", "< 2 s"))
     for r in results.get("director") or []:
         where = (f"{r['pipeline']} `{Path(r['model']).name}` {r['model_size'][0]}×{r['model_size'][1]}, "
                  f"{r['model_frames']} frames, {r['device']}")
@@ -416,7 +450,7 @@ def table(results: dict) -> str:
     return "".join("| " + " | ".join(str(cell) for cell in row) + " |\n" for row in rows)
 
 
-BENCHMARKS = ["incremental", "cache_hit", "noop", "animatic", "stitch", "memory", "director"]
+BENCHMARKS = ["incremental", "cache_hit", "noop", "animatic", "stitch", "memory", "screenplay", "director"]
 
 
 def _resolution(text: str) -> tuple[int, int]:
@@ -437,13 +471,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--resolution", type=_resolution, action="append", default=[], metavar="WxH",
                         help="resolutions for --director (repeatable; default: the production's)")
     parser.add_argument("--repeat", type=int, default=2, help="timed calls per figure for --director (best of)")
+    parser.add_argument("--screenplay", type=Path, metavar="FILE", help="a feature-length Fountain screenplay: "
+                        "import, plan and no-op times (and with --build-film the whole animatic film at 160x90)")
+    parser.add_argument("--build-film", action="store_true", help="with --screenplay: also build its film")
     args = parser.parse_args(argv)
     from .production import Anchoring
 
     quick = args.quick
-    chosen = set(args.only or [name for name in BENCHMARKS if name != "director" or args.director])
+    chosen = set(args.only or [name for name in BENCHMARKS if (name != "director" or args.director)
+                               and (name != "screenplay" or args.screenplay)])
     if "director" in chosen and not args.director:
         parser.error("--only director needs --director DIR")
+    if "screenplay" in chosen and not args.screenplay:
+        parser.error("--only screenplay needs --screenplay FILE")
     with tempfile.TemporaryDirectory(prefix="scriptagent-bench-") as tmp:
         work = Path(tmp)
         runs = {
@@ -453,6 +493,7 @@ def main(argv: list[str] | None = None) -> int:
             "animatic": lambda: bench_animatic(work, 4 if quick else 10),
             "stitch": lambda: bench_stitch(work, 20 if quick else 100),
             "memory": lambda: bench_memory(work, 0.25 if quick else 1, 2.5 if quick else 10),
+            "screenplay": lambda: bench_screenplay(work, args.screenplay.resolve(), args.build_film),
             "director": lambda: [row for folder in args.director
                                  for row in bench_director(work, folder, args.resolution, args.repeat)],
         }

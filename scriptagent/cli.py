@@ -79,7 +79,7 @@ def cmd_validate(args) -> int:
 
     folder = production_folder(args.dir)
     production = load_production(folder)
-    print(f"production.yaml: ok ({len(production.cast)} cast, {len(production.dialogue)} lines)")
+    print(f"production.yaml: ok ({len(production.cast)} cast, {len(production.lines)} lines)")
     if not (folder / SCRIPT_FILE).exists():
         print(f"{SCRIPT_FILE}: not written yet (`doit` writes it)")
         return 0
@@ -128,8 +128,22 @@ def cmd_plan(args) -> int:
         from .director.calibration import estimate
 
         rows[0] += ["peak", "time"]
+    # With several scenes, a heading line (`# scene 2/30 ...`) opens each scene's segments; one scene is named below.
+    from .editorial import clock, film_scenes
+
+    scenes = film_scenes(segments)
+    opening = {scene["segments"][0]: scene for scene in scenes} if len(scenes) > 1 else {}
+    headings = {}  # row index -> the line printed above it
     for segment in segments:
         shots = ", ".join(p.shot.id if p.parts == 1 else f"{p.shot.id} ({p.part}/{p.parts})" for p in segment.shots)
+        if segment.id in opening:
+            scene = opening[segment.id]
+            setting = " ".join(scene["setting"].split())
+            setting = setting if len(setting) <= 60 else setting[:57].rstrip() + "..."
+            start, end = scene["first_frame"] / fps, (scene["first_frame"] + scene["frames"]) / fps
+            shots_text = f"{len(scene['shots'])} shot{'s' if len(scene['shots']) != 1 else ''}"
+            headings[len(rows)] = (f"# scene {scene['number']}/{len(scenes)} {scene['id']}: "
+                                   f"{clock(start)}-{clock(end)} ({end - start:.2f} s, {shots_text}), {setting}")
         with working_directory(folder):  # a model folder is relative to the production, as in a build
             model, frames, model_fps, size = render_geometry(segment.director, segment)
         rows.append([segment.id, shots, f"{segment.frames / fps:.2f}", str(segment.frames), model,
@@ -141,10 +155,13 @@ def cmd_plan(args) -> int:
         print(f"{model}: Adjusting ({width}, {height}) -> ({size[0]}, {size[1]}); frames are scaled back",
               file=sys.stderr)
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
+    for index, row in enumerate(rows):
+        if index in headings:
+            print(headings[index])
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
     total = sum(s.frames for s in segments)
-    print(f"{len(segments)} segments, {total} frames, {total / fps:.2f} s at {fps} fps, "
+    where = f"{len(scenes)} scenes" if len(scenes) > 1 else ", ".join(f"scene {s['id']}" for s in scenes)
+    print(f"{len(segments)} segments ({where}), {total} frames, {total / fps:.2f} s at {fps} fps, "
           f"{production.director.backend} backend, anchoring {production.director.anchoring.value}")
     return 0
 

@@ -1,4 +1,5 @@
-"""The editing room: subtitles (film.srt, film.vtt) and the cut as an OpenTimelineIO timeline (film.otio).
+"""The editing room: subtitles (film.srt, film.vtt), the cut as an OpenTimelineIO timeline (film.otio), and the
+film's scenes as spans of it (`film_scenes`, which plan.json, the report and `scriptagent plan` share).
 
 Everything here reads the plan (build/plan.json, film-time dialogue) and the segment files (which render holds
 which frames of which shot), so the subtitles, the timeline and the mixed speech all use the same times.
@@ -9,6 +10,30 @@ from __future__ import annotations
 from datetime import timedelta
 
 from .production import Segment
+
+
+def film_scenes(segments: list[Segment]) -> list[dict]:
+    """The film's scenes in film order, read from its segments (a segment never holds two scenes): per scene its
+    `number` (1, 2, ...), `id`, `setting`, `first_frame` and `frames` in the film, `fps`, the `shots` it shows (ids,
+    once each, a split shot too) and its `segments` (ids). The scenes tile the film: each starts where the last
+    ends."""
+    scenes: list[dict] = []
+    for segment in segments:
+        if not scenes or scenes[-1]["id"] != segment.scene_id:
+            first = segment.first_frame if not scenes else scenes[-1]["first_frame"] + scenes[-1]["frames"]
+            scenes.append({"number": len(scenes) + 1, "id": segment.scene_id, "setting": segment.setting,
+                           "first_frame": first, "frames": 0, "fps": segment.fps, "shots": [], "segments": []})
+        scene = scenes[-1]
+        scene["frames"] += segment.frames
+        scene["segments"].append(segment.id)
+        scene["shots"] += [p.shot.id for p in segment.shots if p.shot.id not in scene["shots"]]
+    return scenes
+
+
+def clock(seconds: float) -> str:
+    """A place in the film as minutes and seconds: 83.5 -> '1:23.50'."""
+    minutes, rest = divmod(round(seconds * 100), 6000)
+    return f"{minutes}:{rest / 100:05.2f}"
 
 
 def _subtitles(lines: list[dict]):
@@ -38,7 +63,9 @@ def vtt_text(lines: list[dict]) -> str:
 def otio_text(plan: dict, segments: list[Segment], render_path, speech_path=None) -> str:
     """The cut as OpenTimelineIO JSON: a video track with one clip per shot (per part for a shot split across
     renders), named by the shot id, whose source is its render and the frames of the shot in it; a marker per
-    dialogue line on the clip where it starts. With speech, an audio track places each line's recording.
+    dialogue line on the clip where it starts; a marker per scene on the video track, over the scene's span (named
+    `id: setting`, metadata {"scriptagent": {"scene": id}}). With speech, an audio track places each line's
+    recording.
 
     `render_path(segment_id)` and `speech_path(line_id)` give the media paths as the timeline should name them.
     """
@@ -82,6 +109,13 @@ def otio_text(plan: dict, segments: list[Segment], render_path, speech_path=None
                         otio.opentime.RationalTime(max(1, frames(line["end"]) - frames(line["start"])), fps)),
                     metadata={"scriptagent": {"line": line.get("id", ""), "speaker": line["speaker"]}}))
             video.append(clip)
+    for scene in film_scenes(segments):  # on the track, in its time: where each scene starts in the film
+        video.markers.append(otio.schema.Marker(
+            name=f"{scene['id']}: {scene['setting']}",
+            marked_range=otio.opentime.TimeRange(otio.opentime.RationalTime(scene["first_frame"], fps),
+                                                 otio.opentime.RationalTime(scene["frames"], fps)),
+            color=otio.schema.MarkerColor.GREEN,
+            metadata={"scriptagent": {"scene": scene["id"]}}))
     if speech_path is not None:
         audio = otio.schema.Track(name="dialogue", kind=otio.schema.TrackKind.Audio)
         position = 0

@@ -129,14 +129,23 @@ def links_leaving(root: str | os.PathLike, folder: str | os.PathLike) -> list[Pa
 
 def _entries_under(folder: Path) -> Iterator[os.DirEntry]:
     """Every file, folder and link below `folder`, links not followed (os.scandir: no stat call per entry, which
-    keeps a no-op build of a thousand-segment production fast)."""
-    pending = [folder]
+    keeps a no-op build of a thousand-segment production fast).
+
+    The render cache (`cache/` under a build) is walked only to its shard folders (cache/<kind>/<xx>): below them
+    the cache writes nothing but new folders it renames into place, and reads only what it checks by sha256, so
+    walking its thousands of entries on every `doit` would buy no safety."""
+    pending = [(folder, None)]  # (folder, depth below a cache folder, or None outside the cache)
     while pending:
-        with os.scandir(pending.pop()) as entries:
+        current, depth = pending.pop()
+        with os.scandir(current) as entries:
             for entry in entries:
                 yield entry
-                if entry.is_dir(follow_symlinks=False):
-                    pending.append(Path(entry.path))
+                if not entry.is_dir(follow_symlinks=False):
+                    continue
+                below = 0 if depth is None and entry.name == "cache" and current == folder else \
+                    None if depth is None else depth + 1
+                if below is None or below < 2:
+                    pending.append((Path(entry.path), below))
 
 
 # --- one build at a time, and what a killed build left behind -------------------------------------------------

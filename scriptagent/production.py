@@ -11,10 +11,12 @@ import hashlib
 import json
 import re
 from enum import Enum
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator, model_validator
+from pydantic import (BaseModel, ConfigDict, Discriminator, Field, Tag, field_serializer, field_validator,
+                      model_validator)
 
 from .errors import InputError, Problem
 from .files import links_leaving, reference_problem
@@ -81,6 +83,7 @@ class DialogueLine(Strict):
     speaker: Identifier
     line: str
     parenthetical: str = ""
+    off_screen: bool = Field(False, description="heard, not seen: (V.O.), (O.S.), a voice on the phone or the TV")
 
     @model_validator(mode="before")
     @classmethod
@@ -103,6 +106,82 @@ class DialogueLine(Strict):
         if not value.strip():
             raise ValueError("the line is empty")
         return value.strip()
+
+
+class Transition(str, Enum):
+    cut = "cut"
+    dissolve = "dissolve"  # blends from the previous frame: uses the anchor frame in chain mode
+    fade_in = "fade-in"
+
+
+class ActionBeat(Strict):
+    """What happens, in a scene's body: `- action: "Scott hangs up."` (a shot without dialogue)."""
+
+    action: str = Field(min_length=1)
+
+
+class TransitionBeat(Strict):
+    """How the next shot begins, in a scene's body: `- transition: dissolve`."""
+
+    transition: Transition
+
+
+def _body_item_kind(value) -> str:
+    if isinstance(value, dict):
+        if "action" in value:
+            return "action"
+        if "transition" in value:
+            return "transition"
+    elif isinstance(value, (ActionBeat, TransitionBeat)):
+        return "action" if isinstance(value, ActionBeat) else "transition"
+    return "line"
+
+
+BodyItem = Annotated[Union[Annotated[DialogueLine, Tag("line")], Annotated[ActionBeat, Tag("action")],
+                           Annotated[TransitionBeat, Tag("transition")]], Discriminator(_body_item_kind)]
+HEADING = re.compile(r"^\s*(?P<kind>INT\.?\s*/\s*EXT|EXT\.?\s*/\s*INT|I\s*/\s*E|INT|EXT|EST)[.\s]+(?P<rest>.*)$", re.I)
+
+
+class SceneHeading(BaseModel):
+    """A scene heading read: 'EXT. GOLDEN GATE BRIDGE - DAWN' -> exterior, 'golden gate bridge', 'dawn'."""
+
+    interior: bool | None  # None: not said (a free-text setting), or both (INT./EXT., I/E)
+    place: str
+    time: str = ""
+
+
+def read_heading(heading: str) -> SceneHeading:
+    match = HEADING.match(heading.strip().lstrip("."))
+    if not match:
+        return SceneHeading(interior=None, place=heading.strip().lstrip(".").strip())
+    kind = re.sub(r"[\s.]", "", match["kind"].upper())
+    interior = {"INT": True, "EXT": False, "EST": False}.get(kind)
+    place, _, time = match["rest"].rpartition(" - ") if " - " in match["rest"] else (match["rest"], "", "")
+    return SceneHeading(interior=interior, place=place.strip().lower(), time=time.strip().lower())
+
+
+class ProductionScene(Strict):
+    """One scene of production.yaml: where it plays, who is there, and its body of lines, actions, transitions."""
+
+    id: Identifier
+    heading: str = Field(min_length=1, description="where and when: 'INT. CAFE - DAY', or a free description")
+    description: str = Field("", description="what the place looks like; drawn by the renderer with the heading")
+    present: list[Identifier] = Field([], description="who is there when the scene opens; anyone else enters with "
+                                                      "their first line or the first action that names them")
+    body: list[BodyItem] = Field(min_length=1, description="in order: lines (`- mara: \"...\"`), "
+                                                            "`- action: ...` beats and `- transition: dissolve`")
+
+    @property
+    def setting(self) -> str:
+        """The scene's place as the renderers read it: the heading, then the description."""
+        heading = self.heading.strip()
+        if not self.description.strip():
+            return heading
+        return f"{heading}{'' if heading.endswith(('.', '!', '?')) else '.'} {self.description.strip()}"
+
+    @property
+    def lines(self) -> list[DialogueLine]:
+        return [item for item in self.body if isinstance(item, DialogueLine)]
 
 
 class RuleBasedScripterConfig(Strict):
@@ -370,10 +449,14 @@ class Production(Strict):
     seed: int = Field(0, ge=0, description="fixes every random choice; per segment it is combined with the segment id")
     style: Style = Style()
     cast: list[CastMember] = Field(min_length=1)
-    setting: str = Field(min_length=1, description="where the scene takes place")
-    dialogue: list[DialogueLine] = Field(min_length=1)
-    dialogue_file: str | None = Field(None, description="a Fountain screenplay (e.g. scene.fountain) the dialogue "
-                                      "is read from, instead of `dialogue:`")
+    # One scene: `setting` and `dialogue`. Many: `scenes`, each with its heading and body (lines, actions,
+    # transitions). Code reads `scene_list` and `lines`, which mean the same in both forms.
+    setting: str | None = Field(None, min_length=1, description="where the scene takes place (one scene)")
+    dialogue: list[DialogueLine] | None = Field(None, min_length=1, description="the lines (one scene)")
+    scenes: list[ProductionScene] | None = Field(None, min_length=1, description="the scenes, in order, instead of "
+                                                 "`setting` and `dialogue`")
+    dialogue_file: str | None = Field(None, description="a Fountain screenplay (e.g. screenplay.fountain) the scenes "
+                                      "are read from, instead of `dialogue:` or `scenes:`")
     scripter: ScripterConfig = RuleBasedScripterConfig()
     director: DirectorConfig = AnimaticDirectorConfig()
     critic: CriticConfig = CriticConfig()
@@ -416,23 +499,78 @@ class Production(Strict):
     @model_validator(mode="after")
     def _consistent(self):
         # Messages start with the field path: the loader turns it into file:line:col.
+        if self.scenes is not None and (self.setting is not None or self.dialogue is not None):
+            extra = "setting" if self.setting is not None else "dialogue"
+            raise ValueError(f"{extra}: give `scenes:` or `setting:` with `dialogue:`, not both (hint: a scene "
+                             "holds its own heading and lines)")
+        if self.scenes is None:
+            for missing in ("setting", "dialogue"):
+                if getattr(self, missing) is None:
+                    raise ValueError(f"{missing}: missing (hint: give `setting:` and `dialogue:` for one scene, "
+                                     "or `scenes:`)")
         ids = [member.id for member in self.cast]
         for index, cast_id in enumerate(ids):
             if cast_id in ids[:index]:
                 raise ValueError(f"cast[{index}].id: '{cast_id}' is already used by cast[{ids.index(cast_id)}] "
                                  "(hint: cast ids must be unique)")
-        for index, item in enumerate(self.dialogue):
+        for index, item in enumerate(self.dialogue or []):
             if item.speaker not in ids:
                 raise ValueError(f"dialogue[{index}]: speaker '{item.speaker}' is not in the cast "
                                  f"(hint: known: {', '.join(ids)})")
+        seen: dict[str, int] = {}
+        for number, scene in enumerate(self.scenes or []):
+            if scene.id in seen:
+                raise ValueError(f"scenes[{number}].id: '{scene.id}' is already used by scenes[{seen[scene.id]}] "
+                                 "(hint: scene ids must be unique)")
+            seen[scene.id] = number
+            for index, cast_id in enumerate(scene.present):
+                if cast_id not in ids:
+                    raise ValueError(f"scenes[{number}].present[{index}]: '{cast_id}' is not in the cast "
+                                     f"(hint: known: {', '.join(ids)})")
+            for index, item in enumerate(scene.body):
+                if isinstance(item, DialogueLine) and item.speaker not in ids:
+                    raise ValueError(f"scenes[{number}].body[{index}]: speaker '{item.speaker}' is not in the cast "
+                                     f"(hint: known: {', '.join(ids)})")
         return self
+
+    @cached_property
+    def scene_list(self) -> list[ProductionScene]:
+        """The scenes, in both forms: the one-scene form is one scene whose heading is `setting`."""
+        if self.scenes is not None:
+            return self.scenes
+        from .scripter.rule_based import scene_id  # the slug script.yaml has always used for the one scene
+
+        return [ProductionScene(id=scene_id(self.setting), heading=self.setting, body=list(self.dialogue))]
+
+    @cached_property
+    def lines(self) -> list[DialogueLine]:
+        """Every line of every scene, in order."""
+        return [line for scene in self.scene_list for line in scene.lines]
+
+    @property
+    def setting_summary(self) -> str:
+        """Where the production plays, in a few words: the setting, or the scenes' headings in order."""
+        return self.setting or "; ".join(dict.fromkeys(scene.heading for scene in self.scene_list))
+
+    def scene_production(self, scene: ProductionScene) -> Production:
+        """This production reduced to one of its scenes (the cast, style and settings kept): what a language model
+        is asked to script at a time, and what that scene's script is checked against."""
+        return self.model_copy(update={"scenes": [scene], "setting": None, "dialogue": None})
+
+    def model_copy(self, *, update=None, deep: bool = False):
+        copied = super().model_copy(update=update, deep=deep)
+        for derived in ("scene_list", "lines"):  # cached from the fields, which `update` may have changed
+            copied.__dict__.pop(derived, None)
+        return copied
 
     def member(self, cast_id: str) -> CastMember:
         return next(m for m in self.cast if m.id == cast_id)
 
     def scripter_inputs_digest(self) -> str:
-        """What the script depends on: dialogue, cast, setting, scripter settings (not style or director)."""
-        relevant = self.model_dump(mode="json", include={"title", "seed", "cast", "setting", "dialogue", "scripter"})
+        """What the script depends on: dialogue, cast, setting or scenes, scripter settings (not style or
+        director)."""
+        relevant = self.model_dump(mode="json", include={"title", "seed", "cast", "setting", "dialogue", "scenes",
+                                                         "scripter"}, exclude_none=True)
         return digest(relevant)
 
 
@@ -471,12 +609,6 @@ class CameraMovement(str, Enum):
     tracking_left = "tracking-left"
     tracking_right = "tracking-right"
     handheld = "handheld"
-
-
-class Transition(str, Enum):
-    cut = "cut"
-    dissolve = "dissolve"  # blends from the previous frame: uses the anchor frame in chain mode
-    fade_in = "fade-in"
 
 
 class Character(Strict):
@@ -659,17 +791,23 @@ def digest(data) -> str:
 # --- loading ------------------------------------------------------------------------------------------------
 
 def production_data(folder: Path):
-    """production.yaml's YAML tree, with the dialogue read from its `dialogue_file` when it names one."""
+    """production.yaml's YAML tree, with the scenes read from its `dialogue_file` when it names one (a Fountain
+    screenplay). With a `setting:` beside it (productions made before screenplays had scenes) the screenplay's
+    lines are read as one scene's dialogue, as they were then."""
     data = load_yaml_file(folder / PRODUCTION_FILE, PRODUCTION_FILE)
     if isinstance(data, dict) and isinstance(data.get("dialogue_file"), str):  # a Fountain screenplay
-        from .fountain import dialogue_from_file
+        from .fountain import dialogue_from_file, scenes_from_file
 
-        if "dialogue" in data:
-            line, column = data.lc.key("dialogue")
-            raise InputError(Problem(PRODUCTION_FILE, "give `dialogue:` or `dialogue_file:`, not both", line + 1,
-                                     column + 1, field="dialogue"))
+        for key in ("dialogue", "scenes"):
+            if key in data:
+                line, column = data.lc.key(key)
+                raise InputError(Problem(PRODUCTION_FILE, f"give `{key}:` or `dialogue_file:`, not both", line + 1,
+                                         column + 1, field=key))
         cast_ids = [m.get("id") for m in data.get("cast") or [] if isinstance(m, dict)]
-        data["dialogue"] = dialogue_from_file(folder, data["dialogue_file"], cast_ids)
+        if "setting" in data:
+            data["dialogue"] = dialogue_from_file(folder, data["dialogue_file"], cast_ids)
+        else:
+            data["scenes"] = scenes_from_file(folder, data["dialogue_file"], cast_ids)
     return data
 
 

@@ -1,8 +1,9 @@
 """build/report.html: the build as a director's contact sheet, in one self-contained page.
 
-Per shot: a strip of its first, middle and last frame (embedded, so the page can be mailed or archived alone), its
-script fields, its dialogue and its scores; then the film's scores, both rubrics, and a plot of VSA and boundary
-continuity along the film (inline SVG).
+At the top a table of contents of the scenes (number, id, setting, start, length, shots), each linking to its
+section; then the film's scores, both rubrics, and a plot of VSA and boundary continuity along the film (inline SVG,
+the scenes marked on it); then scene by scene, in film order, per shot a strip of its first, middle and last frame
+(embedded, so the page can be mailed or archived alone), its script fields, its dialogue and its scores.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 import jinja2
 
 from .critic.paths import STRIP, film_score_file, score_file, script_score_file, thumb_file
+from .editorial import clock, film_scenes
 from .files import atomic_path, read_json, templates_dir
 from .production import Segment, film_segments
 
@@ -32,7 +34,8 @@ METRIC_NOTES = {
     "dynamic_degree": "share of shots that move (VBench: optical flow, top 5% magnitudes over 6 px)",
     "flow_magnitude": "mean top-5% optical-flow magnitude, pixels per sampled frame at a 256 px short side",
 }
-PLOT = {"width": 900, "height": 240, "left": 44, "right": 12, "top": 26, "bottom": 30}
+PLOT = {"width": 900, "height": 252, "left": 44, "right": 12, "top": 38, "bottom": 30}
+CHAR_WIDTH = 6.2  # about how wide a character of the plot's 11 px labels is, to keep labels from overlapping
 
 
 def _data_uri(path: Path) -> str | None:
@@ -53,9 +56,9 @@ def shot_rows(build: Path, segments: list[Segment], scores: dict, film: dict) ->
         for k, (start, piece) in enumerate(zip(segment.piece_starts(), segment.shots)):
             frame, shot = segment.first_frame + start, piece.shot
             rows.append({
-                "segment": segment.id, "first_in_segment": k == 0, "shot": shot, "part": piece.part,
-                "parts": piece.parts, "start": frame / segment.fps, "end": (frame + piece.frames) / segment.fps,
-                "names": names,
+                "segment": segment.id, "scene": segment.scene_id, "first_in_segment": k == 0, "shot": shot,
+                "part": piece.part, "parts": piece.parts, "start": frame / segment.fps,
+                "end": (frame + piece.frames) / segment.fps, "names": names,
                 "thumbs": {which: thumb_file(build, segment.id, k, which) for which in STRIP},
                 "scores": measured[k] if k < len(measured) else {},
                 "alignment": alignment.get(shot.id, {}),
@@ -66,8 +69,34 @@ def shot_rows(build: Path, segments: list[Segment], scores: dict, film: dict) ->
     return rows
 
 
-def timeline_plot(rows: list[dict], film: dict, seconds: float) -> dict:
-    """Coordinates for the SVG: VSA per shot as a step line, boundary continuity per join as dots."""
+def scene_sections(segments: list[Segment], rows: list[dict]) -> list[dict]:
+    """The film's scenes in order (see editorial.film_scenes), each with its time span, its page anchor and its
+    shot rows (film order)."""
+    scenes, anchors = film_scenes(segments), set()
+    by_segment = {}
+    for scene in scenes:
+        anchor = f"scene-{scene['id']}"
+        if anchor in anchors:  # a scene id used twice, apart: each section still gets its own anchor
+            anchor += f"-{scene['number']}"
+        anchors.add(anchor)
+        scene.update(anchor=anchor, rows=[], start=scene["first_frame"] / scene["fps"],
+                     end=(scene["first_frame"] + scene["frames"]) / scene["fps"],
+                     seconds=scene["frames"] / scene["fps"])
+        by_segment.update({segment_id: scene for segment_id in scene["segments"]})
+    for row in rows:
+        by_segment[row["segment"]]["rows"].append(row)
+    return scenes
+
+
+def _label(width: float, *choices: str) -> str:
+    """The first of `choices` that fits in `width` pixels of the plot's labels, or ''."""
+    return next((text for text in choices if CHAR_WIDTH * len(text) <= width), "")
+
+
+def timeline_plot(rows: list[dict], film: dict, seconds: float, scenes: list[dict] | None = None) -> dict:
+    """Coordinates for the SVG: VSA per shot as a step line, boundary continuity per join as dots, the scenes as
+    bands along the top (numbered, linking to their sections), the cuts as dashed lines labelled with the shot id
+    where there is room for it (a long film labels fewer, and every label stays readable)."""
     width, height = PLOT["width"], PLOT["height"]
     inner_w = width - PLOT["left"] - PLOT["right"]
     inner_h = height - PLOT["top"] - PLOT["bottom"]
@@ -86,9 +115,25 @@ def timeline_plot(rows: list[dict], film: dict, seconds: float) -> dict:
     dots = [{"x": x(join["time"]), "y": y(join["pixel"]), "within": join["within_shot"],
              "title": f"{join['from']} → {join['to']}: boundary continuity {join['pixel']:.3f}"
                       + (" (inside a shot)" if join["within_shot"] else " (cut)")} for join in film.get("joins", [])]
-    cuts = [{"x": x(row["start"]), "label": row["shot"].id} for row in rows if row["part"] == 1]
-    ticks = [{"y": y(v), "label": f"{v:g}"} for v in (low, (low + 1) / 2, 1.0)]
-    return {**PLOT, "steps": steps, "dots": dots, "cuts": cuts, "ticks": ticks, "bottom_y": y(low),
+    cuts, free_from = [], float("-inf")  # a label is drawn only where the last one has ended
+    for row in rows:
+        if row["part"] != 1:
+            continue
+        cut_x, label = x(row["start"]), row["shot"].id
+        shown = cut_x >= free_from and cut_x + 2 + CHAR_WIDTH * len(label) <= width
+        if shown:
+            free_from = cut_x + 2 + CHAR_WIDTH * len(label) + 4
+        cuts.append({"x": cut_x, "label": label if shown else "", "title": f"{label} at {row['start']:.2f} s"})
+    bands = []
+    for scene in scenes or []:
+        x1, x2 = x(scene["start"]), x(scene["end"])
+        bands.append({"x1": x1, "x2": x2, "width": round(x2 - x1, 1), "anchor": scene["anchor"],
+                      "shade": scene["number"] % 2 == 0, "boundary": scene["number"] > 1,
+                      "label": _label(x2 - x1 - 5, f"{scene['number']} {scene['id']}", str(scene["number"])),
+                      "title": f"scene {scene['number']} {scene['id']}: {scene['setting']} "
+                               f"({clock(scene['start'])}–{clock(scene['end'])})"})
+    ticks = [{"y": y(v), "label": f"{round(v, 2):g}"} for v in (low, (low + 1) / 2, 1.0)]
+    return {**PLOT, "steps": steps, "dots": dots, "cuts": cuts, "bands": bands, "ticks": ticks, "bottom_y": y(low),
             "end_x": x(seconds), "seconds": seconds}
 
 
@@ -103,11 +148,15 @@ def render_report(segment_ids: list[str], build: Path = Path("build")) -> Iterat
     film = read_json(film_score_file(build), {})
     script = read_json(script_score_file(build), {})
     rows = shot_rows(build, segments, scores, film)
+    scenes = scene_sections(segments, rows)
+    scene_of_shot = {shot_id: scene for scene in scenes for shot_id in scene["shots"]}
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(templates_dir()), autoescape=True,
                                      undefined=jinja2.StrictUndefined)
+    environment.filters["clock"] = clock
     return environment.get_template("report.html.j2").generate(
-        plan=plan, rows=rows, findings=findings, film=film, script=script, notes=METRIC_NOTES,
-        plot=timeline_plot(rows, film, plan["seconds"]), data_uri=_data_uri)
+        plan=plan, scenes=scenes, scene_of_shot=scene_of_shot, findings=findings, film=film,
+        script=script, notes=METRIC_NOTES, plot=timeline_plot(rows, film, plan["seconds"], scenes),
+        data_uri=_data_uri)
 
 
 def write_report(segment_ids: list[str], destination: Path, build: Path = Path("build")) -> None:

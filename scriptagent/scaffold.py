@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import jinja2
@@ -13,7 +14,8 @@ from .production import load_production
 
 
 def scaffold(folder: Path, title: str | None = None, screenplay: Path | None = None) -> Path:
-    """A new production; with `screenplay` (a .fountain file), its cast, setting and dialogue come from it."""
+    """A new production; with `screenplay` (a .fountain file), its cast (names, appearances) from it, and its scenes
+    read from the copy of it in the folder at every build (`dialogue_file:`)."""
     if folder.exists() and any(folder.iterdir()):
         raise InputError(Problem(str(folder), "already exists and is not empty", hint="choose a new name"))
     source = templates_dir() / "production"
@@ -21,6 +23,12 @@ def scaffold(folder: Path, title: str | None = None, screenplay: Path | None = N
         from .fountain import production_yaml, read_fountain
 
         parsed = read_fountain(Path(screenplay))  # before anything is written: a bad screenplay leaves no folder
+        if not parsed.characters:
+            raise InputError(Problem(str(screenplay), "no dialogue found: a production needs a cast",
+                                     hint="a character cue is a line in CAPITALS after a blank line, with the "
+                                          "dialogue on the lines below it"))
+        for warning in parsed.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
         folder.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(screenplay, folder / Path(screenplay).name)
         text = production_yaml(parsed, Path(screenplay).name, title)

@@ -43,6 +43,16 @@ def test_timeline_clips_follow_the_script_and_subtitles_agree(small):
         for marker in clip.markers:
             assert clip.source_range.contains(marker.marked_range.start_time)
 
+    # a marker per scene on the video track, over the whole film here (one scene); it survives a round trip
+    again = otio.adapters.read_from_string(otio.adapters.write_to_string(timeline, "otio_json"))
+    for cut in (timeline, again):
+        (scene_marker,) = cut.video_tracks()[0].markers
+        scene = script["scenes"][0]
+        assert scene_marker.name == f"{scene['id']}: {scene['setting']}"
+        assert scene_marker.metadata["scriptagent"] == {"scene": scene["id"]}
+        assert scene_marker.marked_range.start_time.to_frames() == 0
+        assert scene_marker.marked_range.duration.to_frames() == plan["frames"]
+
     # film.srt and film.vtt: the same cues at the plan's times
     cues = list(srt.parse((build / "film.srt").read_text()))
     assert [(round(c.start.total_seconds(), 3), round(c.end.total_seconds(), 3)) for c in cues] == \

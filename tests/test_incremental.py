@@ -219,3 +219,20 @@ def test_an_edit_never_re_renders_another_scene(tmp_path, anchoring):
     assert real >= 1 and not other_scene & set(rendered(output))
     if anchoring == "keyframe":
         assert real == 1
+
+
+def test_status_forecasts_a_cache_hit(tmp_path):
+    folder = production(tmp_path / "p")
+    build(folder)
+    original = (folder / "script.yaml").read_bytes()
+    middle = shot_ids(folder)[2]
+    edit_shot(folder, middle, "camera_movement", "pan-left")
+    build(folder)
+    (folder / "script.yaml").write_bytes(original)
+    doit(folder, "plan")  # the segment files as the next build renders them
+    told = doit(folder, "status").stdout
+    assert f"render:{middle}" in told
+    line = next(row for row in told.splitlines() if row.startswith(f"render:{middle} "))
+    assert "will run: from the render cache" in line, told
+    real, served, _ = build(folder)
+    assert real == 0 and served == [f"render:{middle}"]

@@ -28,6 +28,38 @@ def test_report_is_a_self_contained_contact_sheet(small):
     film = json.loads((build / "scores" / "_film.json").read_text())
     assert html.count("<circle") == len(film["joins"]) > 0
     assert "boundary_continuity" in html and "format compliance" in html
+    # one scene: a table of contents of one entry, linking to the section that holds every shot
+    scene = plan["scenes"][0]
+    assert re.findall(r'<table class="toc">.*?</table>', html, re.S)[0].count('<a href="#scene-') == 1
+    assert f'<a href="#scene-{scene["id"]}">{scene["id"]}</a>' in html
+    section = html.split(f'<section class="scene" id="scene-{scene["id"]}">', 1)[1]
+    assert all(f'<section class="shot" id="{shot_id}">' in section for shot_id in script_shots)
+
+
+def test_report_plot_stays_readable_for_a_long_film():
+    """120 shots in 30 scenes: every scene has its band, and no two labels along the plot overlap."""
+    from types import SimpleNamespace
+
+    from scriptagent.report import CHAR_WIDTH, timeline_plot
+
+    rows = [{"shot": SimpleNamespace(id=f"sh{n + 1:03d}"), "part": 1, "start": 3.0 * n, "end": 3.0 * (n + 1),
+             "scores": {"vsa": 0.3}} for n in range(120)]
+    scenes = [{"number": k + 1, "id": f"scene-{k + 1:02d}", "setting": "INT. CAFE - DAY", "anchor": f"scene-s{k}",
+               "start": 12.0 * k, "end": 12.0 * (k + 1)} for k in range(30)]
+    plot = timeline_plot(rows, {"joins": []}, 360.0, scenes)
+    assert [band["anchor"] for band in plot["bands"]] == [scene["anchor"] for scene in scenes]
+    assert len(plot["cuts"]) == 120
+
+    def spans(items, x, label):
+        return [(item[x], item[x] + CHAR_WIDTH * len(item[label])) for item in items if item[label]]
+
+    for placed in (spans(plot["cuts"], "x", "label"), spans(plot["bands"], "x1", "label")):
+        assert placed  # some labels are drawn, and they follow one another without overlapping
+        assert all(a_end <= b_start for (_, a_end), (b_start, _) in zip(placed, placed[1:]))
+        assert all(end <= plot["width"] for _, end in placed)
+    for band, scene in zip(plot["bands"], scenes):  # a band's label is its number (and id) and fits inside it
+        assert band["label"] in (f"{scene['number']} {scene['id']}", str(scene["number"]))
+        assert CHAR_WIDTH * len(band["label"]) <= band["width"] and scene["setting"] in band["title"]
 
 
 def test_report_streams_its_images_instead_of_holding_the_page(small):

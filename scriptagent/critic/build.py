@@ -95,7 +95,7 @@ def write_script_score(build: Path, folder: Path, production: Production) -> dic
     if "structure" in production.critic.metrics:
         script, _ = load_script(folder)
         findings = read_json(build / "findings.json")
-        result["rule_based"] = rule_based_script_scores(findings, len(script.shots()), len(production.dialogue))
+        result["rule_based"] = rule_based_script_scores(findings, len(script.shots()), len(production.lines))
     if production.critic.judge is not None:
         from .judge import judge_script
         result["rubric"] = judge_script((Path(folder) / SCRIPT_FILE).read_text(encoding="utf-8"), production)

@@ -138,11 +138,11 @@ def run_rubric(kind: str, prompt: str, images: list[bytes], config, seed: int) -
 def judge_script(script_text: str, production: Production) -> dict:
     names = {member.id: member.name for member in production.cast}
     dialogue = [{"name": names.get(line.speaker, line.speaker), "line": line.line,
-                 "parenthetical": line.parenthetical} for line in production.dialogue]
+                 "parenthetical": line.parenthetical} for line in production.lines]
     # no provenance noise: the header's comment lines, and each shot's `# made ... from ...` note
     body = "\n".join(re.sub(r"\s+# made [0-9a-f]+( from [0-9a-f -]+)?$", "", line)
                      for line in script_text.splitlines() if not line.startswith("#"))
-    prompt = render("script_rubric.j2", title=production.title, dialogue=dialogue, setting=production.setting,
+    prompt = render("script_rubric.j2", title=production.title, dialogue=dialogue, setting=production.setting_summary,
                     cast=[m.model_dump() for m in production.cast], script=body.strip(), rubric=RUBRICS["script"])
     return run_rubric("script", prompt, [], production.critic.judge, production.seed)
 

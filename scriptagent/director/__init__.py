@@ -241,7 +241,10 @@ def _appearance(script: Script, cast_id: str) -> str:
 
 
 def plan_summary(production: Production, script: Script, segments: list[Segment]) -> dict:
-    """build/plan.json: the segment table and the film timeline (shots and dialogue in film seconds)."""
+    """build/plan.json: the segment table (each segment with its scene), the scenes, and the film timeline (scenes,
+    shots and dialogue in film seconds)."""
+    from ..editorial import film_scenes
+
     fps = production.style.fps
     shots, film_lines = [], []
     for segment in segments:
@@ -260,8 +263,12 @@ def plan_summary(production: Production, script: Script, segments: list[Segment]
         "resolution": list(production.style.resolution),
         "frames": total_frames,
         "seconds": round(total_frames / fps, 4),
-        "segments": [{"id": s.id, "shots": [p.shot.id if p.parts == 1 else f"{p.shot.id} ({p.part}/{p.parts})"
-                                            for p in s.shots],
+        "scenes": [{"id": scene["id"], "setting": scene["setting"], "start": round(scene["first_frame"] / fps, 4),
+                    "duration": round(scene["frames"] / fps, 4), "first_frame": scene["first_frame"],
+                    "frames": scene["frames"], "shots": scene["shots"], "segments": scene["segments"]}
+                   for scene in film_scenes(segments)],
+        "segments": [{"id": s.id, "scene": s.scene_id,
+                      "shots": [p.shot.id if p.parts == 1 else f"{p.shot.id} ({p.part}/{p.parts})" for p in s.shots],
                       "frames": s.frames, "seconds": round(s.frames / fps, 4), "first_frame": s.first_frame,
                       "anchor": s.anchor_segment, "start_keyframe": s.start_keyframe,
                       "end_keyframe": s.end_keyframe} for s in segments],

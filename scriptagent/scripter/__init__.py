@@ -303,7 +303,7 @@ REGENERATE = f"or run `scriptagent script --force` to regenerate it, keeping you
 def _structure_problems(changes, current: ScriptFile, production: Production, folder: Path) -> list[Problem]:
     problems = []
     for index in changes.added:
-        line = production.dialogue[index]
+        line = production.lines[index]
         near = _shot_before(changes, index, current.script)
         problems.append(_dialogue_problem(
             folder, index, f"dialogue line {index + 1} ({line.speaker}: {_quote(line.line)}) is new, and "
@@ -311,7 +311,7 @@ def _structure_problems(changes, current: ScriptFile, production: Production, fo
             f"add it by hand to a shot's dialogue in {SCRIPT_FILE}{f', after shot {near}' if near else ''}, "
             f"{REGENERATE}"))
     for item, index in changes.reassigned:
-        line = production.dialogue[index]
+        line = production.lines[index]
         shot = _shot_of(item, current.script)
         where = _script_line(current, item)
         problems.append(_dialogue_problem(

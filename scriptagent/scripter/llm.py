@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from ..errors import BackendError
-from ..production import Production, Script
+from ..production import Character, Production, Scene, Script
 from .prompts import Prompts
 from .reply import review_reply
 
@@ -69,9 +69,32 @@ class LanguageModelScripter:
         return self.config.model
 
     def write(self, production: Production) -> Script:
-        rounds = self.config.repair_rounds
+        """The script of every scene. A production of many scenes is asked one scene at a time, with the whole
+        cast in view: a long screenplay never goes to the model as one prompt, and each scene is repaired on its
+        own."""
         seed = production.seed if self.config.seed is None else self.config.seed
         self.provenance = {"model": self.config.model, "templates": self.prompts.digest(), "seed": seed}
+        scenes = production.scene_list
+        if len(scenes) == 1:
+            script, self.provenance["repairs"] = self._write_one(production, seed)
+            return script
+        written, repairs = [], 0
+        for number, scene in enumerate(scenes, 1):
+            say(f"scene {number} of {len(scenes)}: {scene.id} ({scene.heading})")
+            part, rounds = self._write_one(production.scene_production(scene), seed)
+            repairs += rounds
+            shots = [shot for piece in part.scenes for shot in piece.shots]
+            prefix = f"{scene.id[:36]}-"  # the model numbers each scene from sh01: ids made unique per scene
+            shots = [shot.model_copy(update={"id": f"{prefix}{index:02d}"}) for index, shot in enumerate(shots, 1)]
+            written.append(Scene(id=scene.id, setting=scene.setting, shots=shots))
+        self.provenance["repairs"] = repairs
+        characters = {member.id: Character(name=member.name, appearance=member.appearance)
+                      for member in production.cast}
+        return Script(title=production.title, characters=characters, scenes=written)
+
+    def _write_one(self, production: Production, seed: int) -> tuple[Script, int]:
+        """One scene's script and the repair rounds it took."""
+        rounds = self.config.repair_rounds
         opening = self.prompts.opening(production)
         messages = opening
         for attempt in range(rounds + 1):
@@ -80,9 +103,8 @@ class LanguageModelScripter:
             reply = self.ask(messages, seed + attempt)
             review = review_reply(reply, production)
             if review.ok:
-                self.provenance["repairs"] = attempt
                 say("the script passed the validators" + (f" after {attempt} repair round(s)" if attempt else ""))
-                return review.script
+                return review.script, attempt
             count = len(review.to_fix)
             say(f"the reply has {count} problem{'s' if count != 1 else ''}, e.g. {review.to_fix[0]}")
             # Only the last attempt goes back: the conversation stays the same length however many rounds it takes.

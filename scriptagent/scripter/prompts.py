@@ -12,7 +12,8 @@ from pathlib import Path
 
 from ..errors import InputError, Problem
 from ..files import sha256_bytes, templates_dir
-from ..production import MAX_SHOT_SECONDS, Angle, CameraMovement, Production, ShotSize, Transition
+from ..production import (MAX_SHOT_SECONDS, ActionBeat, Angle, CameraMovement, Production, ShotSize, Transition,
+                          TransitionBeat)
 
 TEMPLATE_NAMES = ("system.j2", "user.j2", "repair.j2")
 OVERRIDE_FOLDER = Path("templates") / "scripter"
@@ -69,15 +70,34 @@ class Prompts:
 
 
 def production_context(production: Production) -> dict:
-    """What the templates can use: the production as plain data, and the script's vocabulary."""
+    """What the templates can use: the production as plain data, and the script's vocabulary.
+
+    A production of many scenes is scripted one scene at a time (LanguageModelScripter), so `scene` is the one
+    scene asked for; `body` holds its lines, action beats and transitions in order (the lines numbered as in
+    `dialogue`)."""
     names = {member.id: member.name for member in production.cast}
+    scene = production.scene_list[0]
+    body, number = [], 0
+    for item in scene.body if len(production.scene_list) == 1 else []:
+        if isinstance(item, ActionBeat):
+            body.append({"kind": "action", "text": item.action})
+        elif isinstance(item, TransitionBeat):
+            body.append({"kind": "transition", "to": item.transition.value})
+        else:
+            number += 1
+            body.append({"kind": "line", "number": number, "off_screen": item.off_screen})
     return {
         "title": production.title,
-        "setting": production.setting,
+        "setting": production.setting or scene.setting if len(production.scene_list) == 1
+        else production.setting_summary,
+        "scene": {"id": scene.id, "heading": scene.heading, "description": scene.description,
+                  "present": list(scene.present), "body": body,
+                  "plain": all(item["kind"] == "line" and not item["off_screen"] for item in body)},
         "seed": production.seed,
         "cast": [member.model_dump(mode="json") for member in production.cast],
         "dialogue": [{"number": number, "speaker": line.speaker, "name": names[line.speaker], "line": line.line,
-                      "parenthetical": line.parenthetical} for number, line in enumerate(production.dialogue, 1)],
+                      "parenthetical": line.parenthetical, "off_screen": line.off_screen}
+                     for number, line in enumerate(production.lines, 1)],
         "words_per_second": production.scripter.words_per_second,
         "max_shot_seconds": f"{MAX_SHOT_SECONDS:g}",
         "shot_sizes": [size.value for size in ShotSize],

@@ -41,7 +41,8 @@ NOTE = re.compile(r"^#\s*made\s+(?P<made>[0-9a-f]+)(?:\s+from(?P<sources>(?:\s+(
 
 
 def line_digest(line: DialogueLine) -> str:
-    return digest(line.model_dump(mode="json"))[:DIGEST_LENGTH]
+    # defaults left out: a field added to DialogueLine later must not make every recorded line look edited
+    return digest(line.model_dump(mode="json", exclude_defaults=True))[:DIGEST_LENGTH]
 
 
 def shot_digest(shot: Shot) -> str:
@@ -129,22 +130,29 @@ def _shot_text(shot: Shot) -> str:
 
 
 def keep_shot_ids(script: Script, previous: Script) -> Script:
-    """`script` with the shot ids of `previous` wherever a shot is still there (see the module's docstring)."""
-    old = [shot for _, shot in previous.shots()]
-    new = [shot for _, shot in script.shots()]
-    pairs = _align([_shot_key(shot) for shot in old], [_shot_key(shot) for shot in new],
-                   lambda o, n: _similar_pairs(o, n, lambda i: _shot_text(old[i]), lambda j: _shot_text(new[j])))
-    kept = {j: old[i].id for i, j in pairs}
-    used = {shot.id for shot in old}  # a removed shot's id is not given to another: its renders are not this one's
-    ids: list[str] = []
-    for j in range(len(new)):
-        ids.append(kept.get(j) or _fresh_id(ids[-1] if ids else None, used))
-        used.add(ids[-1])
+    """`script` with the shot ids of `previous` wherever a shot is still there (see the module's docstring).
+
+    Shots are aligned scene by scene, each scene with the previous script's scene of the same id wherever it now
+    is: a moved scene keeps every id, and an edit in one scene renames nothing in another."""
+    old_scenes = {scene.id: scene.shots for scene in previous.scenes}
+    used = {shot.id for _, shot in previous.shots()}  # a removed shot's id is not given to another
     data = script.model_dump(mode="json")
-    renamed = iter(ids)
-    for scene in data["scenes"]:
-        for shot in scene["shots"]:
-            shot["id"] = next(renamed)
+    for scene_data, scene in zip(data["scenes"], script.scenes):
+        old, new = old_scenes.get(scene.id, []), scene.shots
+        pairs = _align([_shot_key(shot) for shot in old], [_shot_key(shot) for shot in new],
+                       lambda o, n: _similar_pairs(o, n, lambda i: _shot_text(old[i]), lambda j: _shot_text(new[j])))
+        kept = {j: old[i].id for i, j in pairs}
+        ids: list[str] = []
+        for j, shot in enumerate(new):
+            if j in kept:
+                ids.append(kept[j])
+            elif shot.id not in used and shot.id not in kept.values():
+                ids.append(shot.id)  # a new scene's own ids (or a new shot whose id is free)
+            else:
+                ids.append(_fresh_id(ids[-1] if ids else re.sub(r"\d+$", "", shot.id) + "00", used))
+            used.add(ids[-1])
+        for shot_data, shot_id in zip(scene_data["shots"], ids):
+            shot_data["id"] = shot_id
     return Script.model_validate(data)
 
 
@@ -185,7 +193,7 @@ class DialogueChanges:
 
     spoken: list[Spoken]
     digests: list[str]  # of production.yaml's lines
-    pairs: list[tuple[int, int]]  # (index in spoken, index in production.dialogue)
+    pairs: list[tuple[int, int]]  # (index in spoken, index in production.lines)
     edited: list[tuple[Spoken, int]] = field(default_factory=list)  # new words (or parenthetical), same speaker
     reassigned: list[tuple[Spoken, int]] = field(default_factory=list)  # production gives the line to another
     added: list[int] = field(default_factory=list)  # production lines no shot was made from
@@ -210,7 +218,7 @@ def spoken_lines(script: Script, production: Production, sources: dict[str, list
                 flat.append(((scene_index, shot_index, index), line.speaker, line.line,
                              None if source == UNRECORDED else source))
     by_words = {}
-    for line in production.dialogue:
+    for line in production.lines:
         by_words.setdefault((line.speaker, " ".join(line.line.split())), line_digest(line))
     spoken, start = [], 0
     while start < len(flat):
@@ -236,7 +244,7 @@ def dialogue_changes(script: Script, production: Production, sources: dict[str, 
     """Align the script's lines with production.yaml's (SequenceMatcher on line digests; a replaced run pairs
     position by position, by speaker runs or by similar words) and sort out what production.yaml changed."""
     spoken = spoken_lines(script, production, sources)
-    lines = production.dialogue
+    lines = production.lines
     digests = [line_digest(line) for line in lines]
 
     def pair_replaced(old: list[int], new: list[int]) -> list[tuple[int, int]]:
@@ -323,7 +331,7 @@ def follow_dialogue_edits(text: str, production: Production,
     touched = {}  # (scene, shot) -> (the shot's map in the tree, its line digests)
     unfitting = []
     for item, index in edited:
-        line = production.dialogue[index]
+        line = production.lines[index]
         texts = spread_words(line.line, item.texts)
         if texts is None:
             unfitting.append((item, index))

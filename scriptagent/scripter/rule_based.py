@@ -1,10 +1,14 @@
-"""The default ScripterAgent: a deterministic, rule-based director's coverage of one dialogue scene.
+"""The default ScripterAgent: a deterministic, rule-based director's coverage of each scene of a production.
 
-It writes the script a director would recognise: a wide establishing shot, over-the-shoulders for the first
-exchange, then singles that follow the speaker, a two-shot every few shots to re-establish geography, close-ups
-on charged lines, reaction shots of the listener while long lines continue off-screen, and a closing wide.
-Every character keeps one side of the frame for the whole scene (the 180° rule), and every duration comes from
-`scriptagent.timing`, so no shot exceeds MAX_SHOT_SECONDS. The same production always gives the same script.
+It writes the script a director would recognise, scene by scene: a wide establishing shot of the place,
+over-the-shoulders for the first exchange, then singles that follow the speaker, a two-shot every few shots to
+re-establish geography, close-ups on charged lines, reaction shots of the listener while long lines continue
+off-screen, shots of the action beats (a full shot of who acts, a wide of several or of the place), the listener's face while
+a voice is heard off screen (phone, TV, V.O.), and a closing wide at the end of the film. A character is in frame
+only from their entrance (present when the scene opens, or their first line or the first action naming them) and
+until an action says they leave. Every character keeps one side of the frame for the whole scene (the 180° rule),
+and every duration comes from `scriptagent.timing`, so no shot exceeds MAX_SHOT_SECONDS. The same production always
+gives the same script.
 """
 
 from __future__ import annotations
@@ -12,8 +16,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ..production import (Angle, CameraMovement, Character, DialogueLine, Production, RuleBasedScripterConfig,
-                          Scene, Script, ScriptLine, Shot, ShotCharacter, ShotSize, Transition)
+from ..production import (ActionBeat, Angle, CameraMovement, Character, DialogueLine, Production, ProductionScene,
+                          RuleBasedScripterConfig, Scene, Script, ScriptLine, Shot, ShotCharacter, ShotSize,
+                          Transition, TransitionBeat)
 from ..timing import CLOSING_MARKS, shot_seconds, speech_seconds
 
 SPLIT_LINE_SECONDS = 5.5  # past this (about 6 s with the lead-in and tail) a line cuts away to the listener
@@ -23,6 +28,9 @@ CLOSING_SECONDS = 3.0
 SINGLES_BEFORE_TWO_SHOT = 4  # re-establish geography after this many singles in a row
 ANGLE_COOLDOWN_SHOTS = 4  # low and high angles are spice: at most one in this many shots
 SHORT_EMPHATIC_WORDS = 3  # "You came." lands harder in a close-up
+ACTION_WORDS_PER_SECOND = 3.0  # an action beat is read a little faster than it is spoken, then held a beat
+ACTION_MIN_SECONDS = 1.5
+ACTION_MAX_SECONDS = 6.0
 
 # --- reading a line: emotion, action, expression ------------------------------------------------------------
 
@@ -167,13 +175,44 @@ def scene_id(setting: str) -> str:
     return slug if slug and slug not in ("a", "an", "the") else "scene-1"
 
 
-def _scene_order(production: Production) -> list[str]:
-    """Speakers in the order they first speak, then the silent cast: the order decides the sides of the frame."""
+EXIT_WORDS = re.compile(r"\b(leaves|exits|walks out|goes out|storms out|hurries out|steps out|is gone)\b", re.I)
+
+
+ENTRANCE_WORDS = ("enters", "enter", "walks in", "comes in", "come in", "arrives", "arrive", "appears", "steps in",
+                  "shuffles in", "bursts in", "runs in", "hurries in", "returns", "is there", "sits", "stands")
+
+
+def named_in(text: str, names: dict[str, str], acting: bool = False) -> list[str]:
+    """The cast ids whose name (or id) an action names, in the order the text names them. With `acting`, only
+    those it names as doing something there: at the head of a sentence or of a clause after 'and', or before an
+    entrance word ("Ben walks in"); "Scott dials NAK" brings Scott into the shot, not Nak."""
+    found = []
+    for cast_id, name in names.items():
+        for match in re.finditer(rf"\b({re.escape(name)}|{re.escape(cast_id)})\b", text, re.I):
+            before = text[:match.start()].rstrip()
+            after = text[match.end():].lstrip(" ,").lower()
+            heads = not before or before.endswith((".", "!", "?", ";", ":")) or re.search(r"\band$", before)
+            if not acting or heads or after.startswith(ENTRANCE_WORDS):
+                found.append((match.start(), cast_id))
+                break
+    return [cast_id for _, cast_id in sorted(found)]
+
+
+def _scene_order(production: Production, scene: ProductionScene) -> list[str]:
+    """Who is in the scene, in the order that decides the sides of the frame: speakers seen on screen in the order
+    they first speak, then those present or named in an action. In the one-scene form the whole cast is there."""
+    names = {member.id: member.name for member in production.cast}
     order = []
-    for line in production.dialogue:
-        if line.speaker not in order:
-            order.append(line.speaker)
-    return order + [member.id for member in production.cast if member.id not in order]
+    for item in scene.body:
+        if isinstance(item, DialogueLine) and not item.off_screen and item.speaker not in order:
+            order.append(item.speaker)
+    order += [cast_id for cast_id in scene.present if cast_id not in order]
+    for item in scene.body:
+        if isinstance(item, ActionBeat):
+            order += [cast_id for cast_id in named_in(item.action, names, acting=True) if cast_id not in order]
+    if production.scenes is None:  # one scene: the silent cast stands there too
+        order += [member.id for member in production.cast if member.id not in order]
+    return order
 
 
 def _home_positions(order: list[str]) -> dict[str, str]:
@@ -216,45 +255,84 @@ SIZE_LABELS = {ShotSize.medium: "Medium shot", ShotSize.medium_close_up: "Medium
 # --- the writer ---------------------------------------------------------------------------------------------
 
 class RuleBasedScripter:
-    """production.yaml -> Script, by the rules above. Stateless between calls."""
+    """production.yaml -> Script, by the rules above, one scene at a time. Stateless between calls."""
 
     def __init__(self, config: RuleBasedScripterConfig, folder=None):
         self.config = config  # `folder` (where other backends find templates and checkpoints): rules need no files
 
     def write(self, production: Production) -> Script:
-        return _SceneWriter(production, self.config).write()
+        scenes = production.scene_list
+        # ids: sh01, sh02 ... for one scene; <scene>-01 ... for many, so that a scene's ids are its own
+        prefixes = ["sh"] if len(scenes) == 1 else [f"{scene.id[:36]}-" for scene in scenes]
+        # one scene ends on a closing wide; in a film of many, each scene ends on its own last beat (the cut to
+        # the next place is the ending), so that a scene's shots never depend on where the scene is
+        # a place is established once: a return to it (a cut back in an intercut, `.BACK IN THE APARTMENT`)
+        # opens on the action, as a film does
+        shown: set[str] = set()
+        written = []
+        for scene, prefix in zip(scenes, prefixes):
+            writer = _SceneWriter(production, scene, self.config, prefix, closing=len(scenes) == 1,
+                                  establish=scene.heading.strip().lower() not in shown)
+            written.append(writer.write())
+            shown.add(scene.heading.strip().lower())
+        written[0].shots[0].transition = Transition.fade_in  # the film opens from black whatever the first shot is
+        characters = {member.id: Character(name=member.name, appearance=member.appearance)
+                      for member in production.cast}
+        return Script(title=production.title, characters=characters, scenes=written)
 
 
 class _SceneWriter:
-    """Writes the shots of one scene; holds the running state (shot count, singles since a two-shot, ...)."""
+    """Writes the shots of one scene; holds the running state (who is there, singles since a two-shot, ...)."""
 
-    def __init__(self, production: Production, config: RuleBasedScripterConfig):
+    def __init__(self, production: Production, scene: ProductionScene, config: RuleBasedScripterConfig,
+                 prefix: str = "sh", closing: bool = True, establish: bool = True):
         self.production = production
+        self.establish = establish
+        self.scene = scene
         self.config = config
-        self.order = _scene_order(production)
-        self.home = _home_positions(self.order)
+        self.prefix = prefix
+        self.closing = closing
+        self.lines = scene.lines
+        self.order = _scene_order(production, scene)
+        self.home = _home_positions(self.order) if self.order else {}
         self.names = {member.id: member.name for member in production.cast}
-        self.speakers = {line.speaker for line in production.dialogue}
+        self.speakers = {line.speaker for line in self.lines if not line.off_screen}
         self.expression = dict.fromkeys(self.order, "composed")  # each face as last seen, for the closing shot
+        # in frame from their entrance: present at the start (the whole cast of a one-scene production)
+        self.in_scene = [c for c in self.order if c in scene.present or production.scenes is None]
         self.shots: list[Shot] = []
         self.singles_since_geography = 0
         self.last_angled_shot = -ANGLE_COOLDOWN_SHOTS
+        self.next_transition = Transition.cut
 
-    def write(self) -> Script:
-        if self.config.establishing_shot:
+    def write(self) -> Scene:
+        if self.config.establishing_shot and self.establish:
             self._establishing_shot()
-        turn = 0
-        for index, line in enumerate(self.production.dialogue):
-            if index and line.speaker != self.production.dialogue[index - 1].speaker:
-                turn += 1
-            self._cover_line(index, line, turn)
-        if self.config.closing_shot:
+        turn, previous, index = 0, None, 0
+        for item in self.scene.body:
+            if isinstance(item, TransitionBeat):
+                self.next_transition = item.transition
+            elif isinstance(item, ActionBeat):
+                self._action_shot(item.action)
+            else:
+                if previous is not None and item.speaker != previous:
+                    turn += 1
+                previous = item.speaker
+                if item.off_screen:
+                    self._voice_shot(index, item)
+                else:
+                    self._enter(item.speaker)
+                    self._cover_line(index, item, turn)
+                index += 1
+        if self.config.closing_shot and self.closing and self.in_scene:
             self._closing_shot()
-        self.shots[0].transition = Transition.fade_in  # the film opens from black whatever the first shot is
-        characters = {member.id: Character(name=member.name, appearance=member.appearance)
-                      for member in self.production.cast}
-        scene = Scene(id=scene_id(self.production.setting), setting=self.production.setting, shots=self.shots)
-        return Script(title=self.production.title, characters=characters, scenes=[scene])
+        if not self.shots:  # a scene of transitions only still shows its place
+            self._establishing_shot()
+        return Scene(id=self.scene.id, setting=self.scene.setting, shots=self.shots)
+
+    def _enter(self, character: str) -> None:
+        if character not in self.in_scene:
+            self.in_scene.append(character)
 
     # --- helpers ---
 
@@ -263,18 +341,20 @@ class _SceneWriter:
                   movement: CameraMovement = CameraMovement.static) -> None:
         if duration is None:
             duration = shot_seconds([line.line for line in dialogue], self.config.words_per_second)
-        self.shots.append(Shot(id=f"sh{len(self.shots) + 1:02d}", duration=duration, shot_size=size, angle=angle,
-                               camera_movement=movement, description=description, characters=list(characters),
-                               dialogue=list(dialogue)))
+        self.shots.append(Shot(id=f"{self.prefix}{len(self.shots) + 1:02d}", duration=duration, shot_size=size,
+                               angle=angle, camera_movement=movement, description=description,
+                               characters=list(characters), dialogue=list(dialogue), transition=self.next_transition))
+        self.next_transition = Transition.cut
 
     def _listener(self, index: int) -> str | None:
-        """Who the speaker talks to: the last other speaker, else the next one, else anyone else in the scene."""
-        dialogue = self.production.dialogue
+        """Who the speaker talks to, of those in the scene now: the last other speaker, else the next one, else
+        anyone else there. A voice heard off screen is nobody's listener."""
+        dialogue = self.lines
         speaker = dialogue[index].speaker
         for line in [*reversed(dialogue[:index]), *dialogue[index + 1:]]:
-            if line.speaker != speaker:
+            if line.speaker != speaker and line.speaker in self.in_scene:
                 return line.speaker
-        return next((character for character in self.order if character != speaker), None)
+        return next((character for character in self.in_scene if character != speaker), None)
 
     def _in_place(self, character: str, action: str, expression: str) -> ShotCharacter:
         return ShotCharacter(id=character, position=self.home[character], action=action, expression=expression)
@@ -285,10 +365,12 @@ class _SceneWriter:
         return ShotCharacter(id=character, position=position, action=action, expression=expression)
 
     def _placement(self) -> str:
-        """'Mara stands frame left, Theo frame right and Ivo in the background.'"""
-        places = [f"{self.names[character]} {_frame_place(self.home[character])}" for character in self.order]
-        first = self.order[0]
-        places[0] = f"{self.names[first]} stands {_frame_place(self.home[first])}"
+        """'Mara stands frame left, Theo frame right and Ivo in the background.' (of those in the scene now)"""
+        there = [character for character in self.order if character in self.in_scene]
+        if not there:
+            return "Nobody is there yet."
+        places = [f"{self.names[character]} {_frame_place(self.home[character])}" for character in there]
+        places[0] = f"{self.names[there[0]]} stands {_frame_place(self.home[there[0]])}"
         return _join_names(places) + "."
 
     def _angle(self, size: ShotSize, emotion: str) -> Angle:
@@ -303,17 +385,54 @@ class _SceneWriter:
     # --- the shots ---
 
     def _establishing_shot(self) -> None:
-        characters = [self._in_place(character, "waits", "watchful") for character in self.order]
-        description = f"Extreme wide, slow push in. {_sentence(self.production.setting)} {self._placement()}"
+        characters = [self._in_place(character, "waits", "watchful") for character in self.order
+                      if character in self.in_scene]
+        description = f"Extreme wide, slow push in. {_sentence(self.scene.setting)} {self._placement()}"
         self._add_shot(ShotSize.extreme_wide, description, characters, duration=ESTABLISHING_SECONDS,
                        movement=CameraMovement.dolly_in)
 
     def _closing_shot(self) -> None:
         characters = [self._in_place(character, "stands still", self.expression[character])
-                      for character in self.order]
+                      for character in self.order if character in self.in_scene]
         description = f"Wide, the camera pulls back. {self._placement()} Hold on the setting as the scene ends."
         self._add_shot(ShotSize.wide, description, characters, duration=CLOSING_SECONDS,
                        movement=CameraMovement.dolly_out)
+
+    def _action_shot(self, action: str) -> None:
+        """What happens, without dialogue: a full shot of who does it, a wide of several, an insert of a thing.
+        Someone the action names enters the scene here; someone it says leaves is gone after it."""
+        named = named_in(action, self.names, acting=True)
+        for character in named:
+            if character in self.home:
+                self._enter(character)
+        there = [character for character in named if character in self.in_scene and character in self.home]
+        size = ShotSize.full if len(there) == 1 else ShotSize.wide
+        label = {ShotSize.full: "Full shot", ShotSize.wide: "Wide"}[size]
+        characters = [self._in_place(character, "acts", "absorbed") for character in there]
+        seconds = min(ACTION_MAX_SECONDS, max(ACTION_MIN_SECONDS, len(action.split()) / ACTION_WORDS_PER_SECOND + 1))
+        self._add_shot(size, f"{label}. {_sentence(action)}", characters, duration=round(seconds, 1),
+                       movement=CameraMovement.static if size != ShotSize.wide or not there else CameraMovement.pan_right)
+        if EXIT_WORDS.search(action):
+            for character in there:
+                self.in_scene.remove(character)
+
+    def _voice_shot(self, index: int, line: DialogueLine) -> None:
+        """A voice heard off screen (on the phone, the TV, V.O.): we see who hears it, or the place if nobody. A
+        long one (narration) is cut over several shots, as a spoken line is."""
+        emotion = line_emotion(line)
+        listener = next((c for c in reversed(self.in_scene) if c != line.speaker), None)
+        name = self.names[line.speaker]
+        reaction = REACTIONS.get(emotion, "attentive")
+        sizes = [ShotSize.medium_close_up, ShotSize.medium] if listener else [ShotSize.wide, ShotSize.extreme_wide]
+        for number, part in enumerate(split_line(line.line, self.config.words_per_second)):
+            voice = ScriptLine(speaker=line.speaker, line=part, emotion=emotion, off_screen=True)
+            size = sizes[number % 2]
+            if listener is None:
+                self._add_shot(size, f"{SIZE_LABELS[size]} on the place. {name} is heard, off screen.", [], [voice])
+                continue
+            self.singles_since_geography += 1
+            description = f"{SIZE_LABELS[size]} on {self.names[listener]}, {reaction}, hearing {name} off screen."
+            self._add_shot(size, description, [self._single(listener, "listens", reaction)], [voice])
 
     def _cover_line(self, index: int, line: DialogueLine, turn: int) -> None:
         """The shots for one line: the speaker's shot, then (long lines) the listener's reactions and back."""

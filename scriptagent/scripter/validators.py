@@ -71,7 +71,7 @@ class _Spoken:
     text: str
     path: tuple  # of its first ScriptLine
     shot_id: str
-    matched: int | None = None  # index in production.dialogue
+    matched: int | None = None  # index in production.lines
     exact: bool = False
 
 
@@ -79,7 +79,7 @@ def _spoken_lines(script: Script, production: Production) -> list[_Spoken]:
     """The script's lines in order, re-joining the parts of a split line wherever that gives a production line."""
     flat = [(line, (*path, "dialogue", index), shot.id)
             for path, shot in _shots(script) for index, line in enumerate(shot.dialogue)]
-    production_texts = {_normalise(line.line) for line in production.dialogue}
+    production_texts = {_normalise(line.line) for line in production.lines}
     spoken, start = [], 0
     while start < len(flat):
         speaker = flat[start][0].speaker
@@ -99,7 +99,7 @@ def _match_to_production(spoken: list[_Spoken], production: Production) -> list[
     """Pair each spoken line with the production line it says: identical text first; then reworded lines, found
     in the place where a line is missing, or anywhere when the words are still close (a line moved and edited).
     """
-    expected = [_normalise(line.line) for line in production.dialogue]
+    expected = [_normalise(line.line) for line in production.lines]
     used = _match_identical(spoken, expected)
     spoken = _match_in_place(spoken, production, used)
     return _match_similar(spoken, expected, used)
@@ -151,11 +151,11 @@ def _match_in_place(spoken: list[_Spoken], production: Production, used: set[int
     pairs = []
     for low, high in zip([-1, *anchors], [*anchors, len(spoken)]):
         low_line = spoken[low].matched if low >= 0 else -1
-        high_line = spoken[high].matched if high < len(spoken) else len(production.dialogue)
+        high_line = spoken[high].matched if high < len(spoken) else len(production.lines)
         unmatched = [item for item in spoken[low + 1:high] if item.matched is None]
         lines = [index for index in range(low_line + 1, high_line) if index not in used]
         for groups in ([[item] for item in unmatched], _same_speaker_runs(unmatched)):
-            if len(groups) == len(lines) and all(parts[0].speaker == production.dialogue[line].speaker
+            if len(groups) == len(lines) and all(parts[0].speaker == production.lines[line].speaker
                                                  for parts, line in zip(groups, lines)):
                 pairs += zip(groups, lines)
                 used.update(lines)
@@ -219,7 +219,7 @@ def check_dialogue_completeness(script: Script, production: Production) -> list[
             report(ERROR, item, f"line {_quote(item.text)} ({item.speaker}) is not in production.yaml's dialogue",
                    "remove it, or add it to production.yaml and regenerate")
             continue
-        original, number = production.dialogue[item.matched], item.matched + 1
+        original, number = production.lines[item.matched], item.matched + 1
         if not item.exact:
             report(WARNING, item, f"dialogue line {number} differs from production.yaml: {_quote(item.text)} "
                    f"instead of {_quote(original.line)}", "fine if you meant it; otherwise restore the text")
@@ -235,7 +235,7 @@ def check_dialogue_completeness(script: Script, production: Production) -> list[
                    "move it back to where production.yaml has it (lines keep the production's order)")
 
     found = {item.matched for item in matched}
-    for index, line in enumerate(production.dialogue):
+    for index, line in enumerate(production.lines):
         if index not in found:
             after = [item for item in matched if item.matched > index]
             anchor = min(after, key=lambda item: item.matched) if after else (spoken[-1] if spoken else None)
@@ -273,7 +273,7 @@ def check_appearance_consistency(script: Script, production: Production) -> list
                                         "characters", shot.id, (*path, *where), _did_you_mean(character, known)))
         findings += _absent_names(path, shot, script)
 
-    speakers = {line.speaker for line in production.dialogue}
+    speakers = {line.speaker for line in production.lines}
     for member in production.cast:
         character = known.get(member.id)
         if character is None:

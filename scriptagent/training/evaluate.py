@@ -51,7 +51,7 @@ def score_instance(scripter, instance: Instance) -> dict:
     seconds = time.monotonic() - started
     findings = validate_script(script, production)
     rubric = rule_based_script_scores([dataclasses.asdict(f) for f in findings], len(script.shots()),
-                                      len(production.dialogue))
+                                      len(production.lines))
     errors = sum(f.severity == ERROR for f in findings)
     return {"id": instance.id, "written": 1.0, "structure": structure_reward(production, script_reply(script)),
             "content_completeness": rubric["content_completeness"]["score"],

@@ -62,7 +62,7 @@ def words(lines: list[DialogueLine]) -> list[str]:
 def joined_turns(production: Production) -> Production:
     """Without a context model: consecutive lines of one speaker become one line (the simplest fusion)."""
     fused: list[DialogueLine] = []
-    for line in production.dialogue:
+    for line in production.lines:
         if fused and fused[-1].speaker == line.speaker and not line.parenthetical:
             fused[-1] = fused[-1].model_copy(update={"line": f"{fused[-1].line} {line.line}"})
         else:
@@ -124,7 +124,7 @@ def build_instance(recipe: ScriptBenchRecipe, scripter, path: Path) -> tuple[Ins
     if warnings:
         reasons.append(f"validators: {len(warnings)} warning(s), e.g. [{warnings[0].validator}] {warnings[0].message}")
     instance = Instance(id=path.stem, split=split_of(path.stem, recipe.test_fraction), title=production.title,
-                        setting=production.setting, characters=production.cast, dialogue=production.dialogue,
+                        setting=production.setting, characters=production.cast, dialogue=production.lines,
                         script=script)
     return instance, reasons
 
