@@ -420,7 +420,7 @@ def table(results: dict) -> str:
     if "animatic" in results:
         r = results["animatic"]
         rows.append((f"animatic 854×480 H.264 ({r['frames']} frames)", f"{r['animatic_fps']} fps",
-                     f"ffmpeg testsrc2 {r['ffmpeg_fps']} fps", r["ratio"], "≥ 0.5"))
+                     f"ffmpeg testsrc2 {r['ffmpeg_fps']} fps", r["ratio"], "≥ 0.85"))
     if "stitch" in results:
         r = results["stitch"]
         rows.append((f"stitch {r['segments']} segments", f"{r['stitch_s']} s",
