@@ -236,3 +236,20 @@ def test_status_forecasts_a_cache_hit(tmp_path):
     assert "will run: from the render cache" in line, told
     real, served, _ = build(folder)
     assert real == 0 and served == [f"render:{middle}"]
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="the espeak-ng program is not installed")
+def test_speech_and_keyframes_come_from_the_cache_too(tmp_path):
+    folder = production(tmp_path / "p", "keyframe")
+    text = (folder / "production.yaml").read_text()
+    (folder / "production.yaml").write_text(text + "voice: {backend: espeak, words_per_minute: 170}\n")
+    doit(folder)
+    original = (folder / "production.yaml").read_text()
+    (folder / "production.yaml").write_text(original.replace('"Couldn\'t sleep."', '"Could not sleep at all."'))
+    edited = doit(folder).stdout
+    assert [t for t in executed(edited) if t.startswith("speech:")]  # the new line is spoken
+    (folder / "production.yaml").write_text(original)  # undone
+    undone = doit(folder).stdout
+    assert not [t for t in executed(undone) if t.startswith(("speech:", "render:", "keyframe:"))], undone
+    assert [t for t in cached(undone) if t.startswith("speech:")]
+    assert "spoke 0 of" in undone and "rendered 0 of" in undone
