@@ -362,6 +362,7 @@ def bench_director(work: Path, folder: Path, resolutions: list[tuple[int, int]],
         for resolution in resolutions or [tuple(segment.resolution)]:
             shot = segment.model_copy(update={"resolution": tuple(resolution)})
             size, count = renderer.model_geometry(shot)
+            shot_digest = digest(shot.render_data(ids_drawn=False))  # what the director seeds from
             anchor = out / "anchor.png"
             Image.new("RGB", tuple(resolution), (127, 127, 127)).save(anchor)
             opening = Image.open(anchor).convert("RGB")  # what the director passes: the pipeline fits it
@@ -369,7 +370,7 @@ def bench_director(work: Path, folder: Path, resolutions: list[tuple[int, int]],
             def bare():
                 pipe.set_progress_bar_config(leave=False, disable=None)
                 renderer.spec.call(pipe, renderer.call_arguments(opening, None, segment_prompt(shot), count, size,
-                                                                 segment_seed(shot.seed, digest(shot.render_data(ids_drawn=False)))))
+                                                                 segment_seed(shot.seed, shot_digest)))
 
             def director():
                 renderer.render(shot, Path("."), anchor, out / "render.mp4", out / "first.png", out / "last.png")

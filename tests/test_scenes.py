@@ -7,12 +7,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from ruamel.yaml import YAML
 
 from chat_server import ChatServer
-from conftest import cached, doit, executed, make_production
+from conftest import doit, executed, make_production
 
-from scriptagent.errors import InputError
 from scriptagent.production import ActionBeat, DialogueLine, Production, TransitionBeat, read_heading
 from scriptagent.scripter import write_script
 from scriptagent.scripter.validators import validate_script

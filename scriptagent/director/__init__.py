@@ -177,7 +177,8 @@ def plan_segments(production: Production, script: Script, spoken: dict[str, floa
             for piece in group:
                 people += [c.id for c in piece.shot.characters] + [line.speaker for line in piece.shot.dialogue]
             segment = Segment(
-                id=segment_id, scene_id=scene_id, setting=setting, frames=sum(p.frames for p in group), fps=fps, resolution=production.style.resolution,
+                id=segment_id, scene_id=scene_id, setting=setting, frames=sum(p.frames for p in group), fps=fps,
+                resolution=production.style.resolution,
                 look=production.style.look, slate=production.style.slate, subtitles=production.style.subtitles,
                 seed=production.seed, anchoring=director.anchoring,
                 anchor_segment=previous_id if director.anchoring == Anchoring.chain else None,

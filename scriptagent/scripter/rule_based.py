@@ -3,10 +3,10 @@
 It writes the script a director would recognise, scene by scene: a wide establishing shot of the place,
 over-the-shoulders for the first exchange, then singles that follow the speaker, a two-shot every few shots to
 re-establish geography, close-ups on charged lines, reaction shots of the listener while long lines continue
-off-screen, shots of the action beats (a full shot of who acts, a wide of several or of the place), the listener's face while
-a voice is heard off screen (phone, TV, V.O.), and a closing wide at the end of the film. A character is in frame
-only from their entrance (present when the scene opens, or their first line or the first action naming them) and
-until an action says they leave. Every character keeps one side of the frame for the whole scene (the 180° rule),
+off-screen, shots of the action beats (a full shot of who acts, a wide of several or of the place), the listener's
+face while a voice is heard off screen (phone, TV, V.O.), and a closing wide when the film is one scene. A character
+is in frame only from their entrance (present when the scene opens, or their first line or the first action naming
+them) and until an action says they leave. Every character keeps one side of the frame for the whole scene (the 180° rule),
 and every duration comes from `scriptagent.timing`, so no shot exceeds MAX_SHOT_SECONDS. The same production always
 gives the same script.
 """
@@ -410,8 +410,9 @@ class _SceneWriter:
         label = {ShotSize.full: "Full shot", ShotSize.wide: "Wide"}[size]
         characters = [self._in_place(character, "acts", "absorbed") for character in there]
         seconds = min(ACTION_MAX_SECONDS, max(ACTION_MIN_SECONDS, len(action.split()) / ACTION_WORDS_PER_SECOND + 1))
+        movement = CameraMovement.pan_right if size == ShotSize.wide and there else CameraMovement.static
         self._add_shot(size, f"{label}. {_sentence(action)}", characters, duration=round(seconds, 1),
-                       movement=CameraMovement.static if size != ShotSize.wide or not there else CameraMovement.pan_right)
+                       movement=movement)
         if EXIT_WORDS.search(action):
             for character in there:
                 self.in_scene.remove(character)
