@@ -401,11 +401,13 @@ class _SceneWriter:
     def _action_shot(self, action: str) -> None:
         """What happens, without dialogue: a full shot of who does it, a wide of several, an insert of a thing.
         Someone the action names enters the scene here; someone it says leaves is gone after it."""
-        named = named_in(action, self.names, acting=True)
-        for character in named:
+        for character in named_in(action, self.names, acting=True):
             if character in self.home:
                 self._enter(character)
-        there = [character for character in named if character in self.in_scene and character in self.home]
+        # in the shot: whoever the action names and is there ("Will watches Edward sleep" shows both); someone
+        # named but elsewhere ("dials NAK") stays out of it
+        there = [character for character in named_in(action, self.names)
+                 if character in self.in_scene and character in self.home]
         size = ShotSize.full if len(there) == 1 else ShotSize.wide
         label = {ShotSize.full: "Full shot", ShotSize.wide: "Wide"}[size]
         characters = [self._in_place(character, "acts", "absorbed") for character in there]
