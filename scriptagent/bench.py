@@ -85,40 +85,40 @@ def renders_cached(output: str) -> int:
     return len(re.findall(r"^\.  render:\S+ \(cached\)$", output, re.M))
 
 
+def edit_script(folder: Path, change) -> None:
+    """Edit script.yaml by hand, as a user would: `change(data)` on the round-trip tree, the rest kept."""
+    yaml = YAML()
+    yaml.width = 4096
+    path = folder / "script.yaml"
+    data = yaml.load(path.read_text())
+    change(data)
+    with path.open("w") as f:
+        yaml.dump(data, f)
+
+
 def edit_shot(folder: Path, shot_id: str, key: str, value) -> None:
     """Change one field of one shot in script.yaml (`line`: its first dialogue line), as a user editing by hand."""
-    yaml = YAML()
-    yaml.width = 4096
-    path = folder / "script.yaml"
-    data = yaml.load(path.read_text())
-    shot = next(s for scene in data["scenes"] for s in scene["shots"] if s["id"] == shot_id)
-    if key == "line":
-        shot["dialogue"][0]["line"] = value
-    else:
-        shot[key] = value
-    with path.open("w") as f:
-        yaml.dump(data, f)
+
+    def change(data) -> None:
+        shot = next(s for scene in data["scenes"] for s in scene["shots"] if s["id"] == shot_id)
+        if key == "line":
+            shot["dialogue"][0]["line"] = value
+        else:
+            shot[key] = value
+
+    edit_script(folder, change)
 
 
-def _edit_script(folder: Path, change) -> None:
-    yaml = YAML()
-    yaml.width = 4096
-    path = folder / "script.yaml"
-    data = yaml.load(path.read_text())
-    change(data["scenes"][0]["shots"])
-    with path.open("w") as f:
-        yaml.dump(data, f)
-
-
-def _insert_shot(shots) -> None:
-    """A new 2 s shot without dialogue in the middle of the scene."""
+def _insert_shot(data) -> None:
+    """A new 2 s shot without dialogue in the middle of the first scene."""
+    shots = data["scenes"][0]["shots"]
     middle = len(shots) // 2
     shots.insert(middle, {"id": "inserted", "duration": 2.0, "shot_size": "close-up",
                           "description": "A kettle starts to whistle on the stove."})
 
 
-def _renumber(shots) -> None:
-    for index, shot in enumerate(shots):
+def _renumber(data) -> None:
+    for index, shot in enumerate(data["scenes"][0]["shots"]):
         shot["id"] = f"take{index + 1:03d}"
 
 
@@ -153,8 +153,8 @@ def bench_incremental(work: Path, modes: list[str], lines: int = 14) -> list[dic
             edits = [("duration +0.7 s", lambda: edit_shot(folder, middle["id"], "duration",
                                                            round(middle["duration"] + 0.7, 1))),
                      ("undo (old script.yaml back)", lambda: (folder / "script.yaml").write_bytes(original)),
-                     ("new 2 s shot inserted", lambda: _edit_script(folder, _insert_shot)),
-                     ("every shot renamed", lambda: _edit_script(folder, _renumber))]
+                     ("new 2 s shot inserted", lambda: edit_script(folder, _insert_shot)),
+                     ("every shot renamed", lambda: edit_script(folder, _renumber))]
             if not pack:  # production.yaml edits need a pristine script: first the one the build wrote
                 edits += [("pristine again", lambda: (folder / "script.yaml").write_bytes(original)),
                           ("dialogue line lengthened in production.yaml", lambda: _lengthen_line(folder))]

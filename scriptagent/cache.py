@@ -111,6 +111,12 @@ class ArtifactCache:
         os.utime(entry / MANIFEST)  # recently used: evicted last
         return True
 
+    def place_or_make(self, kind: str, key: str, targets: dict[str, Path], make) -> None:
+        """Place the entry at `targets`, or call `make()` to write them and keep them under `key`."""
+        if not self.place(kind, key, targets):
+            make()
+            self.store(kind, key, targets)
+
     def store(self, kind: str, key: str, sources: dict[str, Path]) -> None:
         """Keep `sources` (name in the entry -> file) under `key`; an entry already there is kept as it is."""
         final = self._entry_path(kind, key)

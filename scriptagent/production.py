@@ -114,6 +114,25 @@ class Transition(str, Enum):
     fade_in = "fade-in"
 
 
+# the one scene's id: the slug script.yaml has always used for a production given by `setting`
+PREPOSITIONS = {"in", "at", "on", "of", "by", "near", "under", "over", "inside", "outside", "with", "during",
+                "beside", "behind", "before", "after", "above", "below", "across", "along", "around", "between",
+                "from", "into", "through", "to", "toward", "towards", "where", "while"}
+
+
+def scene_id(setting: str) -> str:
+    """A short slug for the scene: the head noun of the setting ('a night train platform in ...' -> 'platform')."""
+    text = re.sub(r"^\s*(int|ext|int/ext|i/e)\.?\s+", "", setting.lower())  # screenplay sluglines
+    clause = re.split(r"[,;:.()\-–—]", text, maxsplit=1)[0]
+    head = []
+    for word in re.findall(r"[a-z0-9]+", clause):
+        if word in PREPOSITIONS:
+            break
+        head.append(word)
+    slug = head[-1][:40] if head else ""
+    return slug if slug and slug not in ("a", "an", "the") else "scene-1"
+
+
 class ActionBeat(Strict):
     """What happens, in a scene's body: `- action: "Scott hangs up."` (a shot without dialogue)."""
 
@@ -538,8 +557,6 @@ class Production(Strict):
         """The scenes, in both forms: the one-scene form is one scene whose heading is `setting`."""
         if self.scenes is not None:
             return self.scenes
-        from .scripter.rule_based import scene_id  # the slug script.yaml has always used for the one scene
-
         return [ProductionScene(id=scene_id(self.setting), heading=self.setting, body=list(self.dialogue))]
 
     @cached_property
@@ -847,15 +864,23 @@ def read_segment(build: str | Path, segment_id: str) -> Segment:
     return Segment.model_validate_json(segment_path(build, segment_id).read_text(encoding="utf-8"))
 
 
-def film_segments(build: str | Path, segment_ids: list[str]) -> list[Segment]:
-    """The segments of the film in order, each with its `first_frame` (the film is their concatenation)."""
-    segments, position = [], 0
-    for segment_id in segment_ids:
-        segment = read_segment(build, segment_id)
+def place_in_film(segments: list[Segment]) -> list[Segment]:
+    """Set each segment's `first_frame`: the film is the segments one after another."""
+    position = 0
+    for segment in segments:
         segment.first_frame = position
         position += segment.frames
-        segments.append(segment)
     return segments
+
+
+def film_segments(build: str | Path, segment_ids: list[str]) -> list[Segment]:
+    """The segments of the film in order, read from the plan's files, each with its `first_frame`."""
+    return place_in_film([read_segment(build, segment_id) for segment_id in segment_ids])
+
+
+def cast_references(cast: dict[str, SegmentCastMember]) -> list[str]:
+    """The reference images of a segment's or keyframe's cast, each once, sorted."""
+    return sorted({member.reference for member in cast.values() if member.reference})
 
 
 def json_schemas() -> dict:

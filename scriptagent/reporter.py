@@ -17,6 +17,18 @@ from doit.reporter import ConsoleReporter
 COUNTED = {"render": ("rendered", "segments"), "keyframe": ("made", "keyframes"), "speech": ("spoke", "lines")}
 
 
+def cache_hit(task) -> bool:
+    """Whether the render cache holds `task`'s artifact now, by the task's `cache_probe` (False without one)."""
+    probe = (task.meta or {}).get("cache_probe")
+    if not probe:
+        return False
+    function, args = probe
+    try:
+        return bool(function(*args))
+    except Exception:  # its inputs are not made yet (an anchor frame, a keyframe): it will run; the task says why
+        return False
+
+
 class BuildReporter(ConsoleReporter):
     desc = "console output with a summary of what ran, came from the cache, or was up to date"
 
@@ -30,14 +42,7 @@ class BuildReporter(ConsoleReporter):
 
     def execute_task(self, task):
         counts = self._counts(task)
-        probe = (task.meta or {}).get("cache_probe")
-        cached = False
-        if probe:
-            function, args = probe
-            try:
-                cached = bool(function(*args))
-            except Exception:  # the task itself reports what is wrong
-                cached = False
+        cached = cache_hit(task)
         if counts is not None:
             counts["cached" if cached else "ran"] += 1
         if task.actions and task.name[0] != "_":

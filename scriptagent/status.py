@@ -21,6 +21,8 @@ import sys
 from doit.cmd_base import DoitCmdBase
 from doit.control import TaskControl
 
+from .reporter import cache_hit
+
 # tasks made from what another task writes (doit's create_after): while that task will or may run, which of them
 # change is known only once it has run
 MADE_AFTER = {
@@ -128,13 +130,6 @@ def production_up_to_date(folder) -> bool:
     return production_status(folder) is None
 
 
-def _probe(function, args) -> bool:
-    try:
-        return bool(function(*args))
-    except Exception:  # its inputs are not made yet (an anchor frame, a keyframe): it will run
-        return False
-
-
 class Status(DoitCmdBase):
     doc_purpose = "show which tasks the next build runs, and why (nothing is built)"
     doc_usage = "[TASK ...]"
@@ -150,8 +145,7 @@ class Status(DoitCmdBase):
                 why = production_status(task.meta["production"])
                 return ("up-to-date", {}) if why is None else ("run", {"production": why})
             status = self.dep_manager.get_status(task, tasks_dict, get_log=True)
-            probe = (task.meta or {}).get("cache_probe")  # renders, keyframes, speech: the cache may hold them
-            if status.status != "up-to-date" and probe and _probe(*probe):
+            if status.status != "up-to-date" and cache_hit(task):  # renders, keyframes, speech
                 return status.status, {**status.reasons, "cached": True}
             return status.status, status.reasons
 

@@ -40,7 +40,8 @@ from .critic import paths as critic_paths
 from .cache import ArtifactCache, artifact_key
 from .reporter import BuildReporter
 from .production import (BUILD_DIR, PRODUCTION_FILE, SCRIPT_FILE, CriticConfig, Keyframe, Production, Segment,
-                         film_segments, load_production, load_script, read_segment, segment_path)
+                         cast_references, film_segments, load_production, load_script, read_segment,
+                         segment_path)
 
 BUILD = Path(BUILD_DIR)
 PLAN = BUILD / "plan.json"
@@ -201,6 +202,10 @@ def segment_render_key(segment: Segment) -> str:
     return render_key(segment, Path("."), *render_inputs(segment))
 
 
+def read_keyframe(keyframe_id: str) -> Keyframe:
+    return Keyframe.model_validate_json(keyframe_file(keyframe_id, ".json").read_text(encoding="utf-8"))
+
+
 def render_cached(segment_id: str) -> bool:
     """Whether the cache holds this segment's render now (asked just before the render task runs)."""
     return ArtifactCache.for_build(BUILD).holds("render", segment_render_key(read_segment(BUILD, segment_id)))
@@ -209,8 +214,7 @@ def render_cached(segment_id: str) -> bool:
 def keyframe_cached(keyframe_id: str) -> bool:
     from .director import keyframe_key
 
-    keyframe = Keyframe.model_validate_json(keyframe_file(keyframe_id, ".json").read_text(encoding="utf-8"))
-    return ArtifactCache.for_build(BUILD).holds("keyframe", keyframe_key(keyframe, Path(".")))
+    return ArtifactCache.for_build(BUILD).holds("keyframe", keyframe_key(read_keyframe(keyframe_id), Path(".")))
 
 
 def speech_cached(payload: dict) -> bool:
@@ -225,13 +229,13 @@ def render_segment(segment_id: str, retake_critic: dict | None = None):
     A render is accepted once it decodes end to end with the planned frame count; its sha256 is recorded beside
     it, and while the file keeps that hash the render is up to date (see integrity.py). Renders with retakes are
     not cached: the critic picks among takes, and build/takes/ keeps those."""
-    from .director import load_renderer
+    from .director import load_renderer, render_key
 
     segment = read_segment(BUILD, segment_id)
     anchor, end_anchor = render_inputs(segment)
     targets = render_targets(segment_id)
     cache = ArtifactCache.for_build(BUILD)
-    key = None if retake_critic else segment_render_key(segment)
+    key = None if retake_critic else render_key(segment, Path("."), anchor, end_anchor)
     if key and cache.place("render", key, targets):
         record_file(render_file(segment_id))  # checked when it was stored; its sha256 was checked now
         return
@@ -257,11 +261,10 @@ def render_segment(segment_id: str, retake_critic: dict | None = None):
 def make_keyframe(keyframe_id: str):
     from .director import keyframe_key, load_renderer
 
-    keyframe = Keyframe.model_validate_json(keyframe_file(keyframe_id, ".json").read_text(encoding="utf-8"))
-    cache, key, target = ArtifactCache.for_build(BUILD), keyframe_key(keyframe, Path(".")), keyframe_file(keyframe_id)
-    if not cache.place("keyframe", key, {"keyframe.png": target}):
-        load_renderer(keyframe.director).keyframe(keyframe, Path("."), target)
-        cache.store("keyframe", key, {"keyframe.png": target})
+    keyframe, target = read_keyframe(keyframe_id), keyframe_file(keyframe_id)
+    ArtifactCache.for_build(BUILD).place_or_make(
+        "keyframe", keyframe_key(keyframe, Path(".")), {"keyframe.png": target},
+        lambda: load_renderer(keyframe.director).keyframe(keyframe, Path("."), target))
 
 
 @user_errors
@@ -322,10 +325,10 @@ def speech_key(payload: dict) -> str:
 def make_speech(line_id: str, payload: dict):
     from .voice import synthesize
 
-    cache, key, target = ArtifactCache.for_build(BUILD), speech_key(payload), speech_file(line_id)
-    if not cache.place("speech", key, {"line.wav": target}):
-        synthesize(payload["config"], payload["text"], payload["voice"], target)
-        cache.store("speech", key, {"line.wav": target})
+    target = speech_file(line_id)
+    ArtifactCache.for_build(BUILD).place_or_make(
+        "speech", speech_key(payload), {"line.wav": target},
+        lambda: synthesize(payload["config"], payload["text"], payload["voice"], target))
 
 
 @user_errors
@@ -522,7 +525,7 @@ def keyframe_tasks(segments: list[Segment], on_ray: dict | None):
             "actions": [heavy(f"keyframe:{keyframe.id}", make_keyframe, [keyframe.id], on_ray)],
             "meta": {"cache_probe": (keyframe_cached, [keyframe.id])},
             "file_dep": [str(keyframe_file(keyframe.id, ".json"))]
-            + sorted({c.reference for c in keyframe.cast.values() if c.reference}),
+            + cast_references(keyframe.cast),
             "targets": [str(keyframe_file(keyframe.id))],
             "clean": True,
             "verbosity": 1,
@@ -534,7 +537,7 @@ def render_tasks(segments: list[Segment], production: Production, on_ray: dict |
     critic = production.critic.model_dump(mode="json")
     for segment in segments:
         deps = [str(segment_file(segment.id))]
-        deps += sorted({c.reference for c in segment.cast.values() if c.reference})
+        deps += cast_references(segment.cast)
         if segment.anchor_segment:
             deps.append(str(frame_file(segment.anchor_segment, "last")))
         deps += [str(keyframe_file(k)) for k in (segment.start_keyframe, segment.end_keyframe) if k]
@@ -545,8 +548,8 @@ def render_tasks(segments: list[Segment], production: Production, on_ray: dict |
                               [segment.id, critic if production.critic.retake else None], on_ray)],
             "meta": {} if production.critic.retake else {"cache_probe": (render_cached, [segment.id])},
             "file_dep": deps,
-            "targets": [str(render_file(segment.id)), str(frame_file(segment.id, "first")),
-                        str(frame_file(segment.id, "last")), str(record_path(render_file(segment.id)))]
+            "targets": [str(path) for path in render_targets(segment.id).values()]
+            + [str(record_path(render_file(segment.id)))]
             + ([str(critic_paths.takes_file(BUILD, segment.id))] if production.critic.retake else []),
             # retakes: their settings choose the take (takes are cached in build/takes/, never re-rolled)
             "uptodate": ([config_changed(critic)] if production.critic.retake else [])

@@ -21,6 +21,7 @@ from ruamel.yaml import YAML
 
 from conftest import cached, doit, edit_shot, env, executed, make_production
 
+from scriptagent.bench import edit_script
 from scriptagent.cache import ArtifactCache, MANIFEST
 
 # one shot per segment, no speech: the setting of the table in issue #14
@@ -71,15 +72,9 @@ def shot_ids(folder: Path) -> list[str]:
     return [shot["id"] for shot in plan["shots"]]
 
 
-def load_script(folder: Path):
-    yaml = YAML()
-    yaml.width = 4096
-    return yaml, yaml.load((folder / "script.yaml").read_text())
-
-
-def save_script(folder: Path, yaml, data) -> None:
-    with (folder / "script.yaml").open("w") as f:
-        yaml.dump(data, f)
+def script_shot(folder: Path, shot_id: str) -> dict:
+    data = YAML(typ="safe").load((folder / "script.yaml").read_text())
+    return next(s for scene in data["scenes"] for s in scene["shots"] if s["id"] == shot_id)
 
 
 def test_duration_edit_renders_one_and_undo_renders_none(tmp_path):
@@ -88,8 +83,7 @@ def test_duration_edit_renders_one_and_undo_renders_none(tmp_path):
     assert real == len(shot_ids(folder))
     original = (folder / "script.yaml").read_bytes()
     middle = shot_ids(folder)[len(shot_ids(folder)) // 2]
-    _, data = load_script(folder)
-    duration = next(s for sc in data["scenes"] for s in sc["shots"] if s["id"] == middle)["duration"]
+    duration = script_shot(folder, middle)["duration"]
 
     edit_shot(folder, middle, "duration", round(duration + 0.7, 1))
     real, _, output = build(folder)
@@ -104,13 +98,15 @@ def test_duration_edit_renders_one_and_undo_renders_none(tmp_path):
 def test_inserted_shot_renders_only_itself(tmp_path):
     folder = production(tmp_path / "p")
     build(folder)
-    yaml, data = load_script(folder)
-    shots = data["scenes"][0]["shots"]
-    new = dict(shots[2])
-    new.update(id="insert", duration=2.0, description="A kettle starts to whistle on the stove.", shot_size="close-up",
-               characters=[], dialogue=[])
-    shots.insert(3, new)
-    save_script(folder, yaml, data)
+
+    def insert(data) -> None:
+        shots = data["scenes"][0]["shots"]
+        new = dict(shots[2])
+        new.update(id="insert", duration=2.0, description="A kettle starts to whistle on the stove.",
+                   shot_size="close-up", characters=[], dialogue=[])
+        shots.insert(3, new)
+
+    edit_script(folder, insert)
     real, _, output = build(folder)
     assert real == 1 and rendered(output) == ["render:insert"]
 
@@ -118,10 +114,12 @@ def test_inserted_shot_renders_only_itself(tmp_path):
 def test_renamed_shot_renders_nothing_without_a_slate(tmp_path):
     folder = production(tmp_path / "p", slate=False)
     build(folder)
-    yaml, data = load_script(folder)
-    for index, shot in enumerate(data["scenes"][0]["shots"]):
-        shot["id"] = f"take{index:02d}"  # every shot renamed
-    save_script(folder, yaml, data)
+
+    def rename(data) -> None:
+        for index, shot in enumerate(data["scenes"][0]["shots"]):
+            shot["id"] = f"take{index:02d}"  # every shot renamed
+
+    edit_script(folder, rename)
     real, served, _ = build(folder)
     assert real == 0 and len(served) == len(shot_ids(folder))
 
@@ -206,15 +204,18 @@ def test_killed_build_leaves_no_half_entry(tmp_path):
 def test_an_edit_never_re_renders_another_scene(tmp_path, anchoring):
     folder = production(tmp_path / "p", anchoring)
     build(folder)
-    yaml, data = load_script(folder)
-    scene = data["scenes"][0]
-    moved = scene["shots"][4:]  # the last shots play on in another place
-    del scene["shots"][4:]
-    data["scenes"].append({"id": "street", "setting": "a busy street at noon", "shots": moved})
-    save_script(folder, yaml, data)
+
+    def split(data) -> None:
+        scene = data["scenes"][0]
+        moved = scene["shots"][4:]  # the last shots play on in another place
+        del scene["shots"][4:]
+        data["scenes"].append({"id": "street", "setting": "a busy street at noon", "shots": moved})
+
+    edit_script(folder, split)
     build(folder)
-    other_scene = {f"render:{shot['id']}" for shot in moved}
-    edit_shot(folder, scene["shots"][1]["id"], "duration", scene["shots"][1]["duration"] + 0.5)
+    ids = shot_ids(folder)
+    other_scene = {f"render:{shot_id}" for shot_id in ids[4:]}
+    edit_shot(folder, ids[1], "duration", script_shot(folder, ids[1])["duration"] + 0.5)
     real, _, output = build(folder)
     assert real >= 1 and not other_scene & set(rendered(output))
     if anchoring == "keyframe":

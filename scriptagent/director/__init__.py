@@ -24,8 +24,8 @@ from pathlib import Path
 from ..cache import artifact_key
 from ..registry import backend_class
 from ..errors import InputError, Problem
-from ..production import (SCRIPT_FILE, Anchoring, Keyframe, KeyframeShot, Production, Script, Segment,
-                          SegmentCastMember, SegmentShot, TimedLine)
+from ..production import (Anchoring, Keyframe, KeyframeShot, Production, SCRIPT_FILE, Script, Segment,
+                          SegmentCastMember, SegmentShot, TimedLine, cast_references, place_in_film)
 from ..timing import line_timings
 from ..voice import line_id, spoken_timings
 
@@ -72,7 +72,7 @@ def slate_shows_ids(segment: Segment) -> bool:
 def render_key(segment: Segment, root: Path, anchor: Path | None, end_anchor: Path | None) -> str:
     """The render cache's key of a segment: what its picture depends on (see Segment.render_data) and the bytes of
     the images it reads (anchor, closing keyframe, cast references); never its place in the film."""
-    references = sorted({member.reference for member in segment.cast.values() if member.reference})
+    references = cast_references(segment.cast)
     data = {"segment": segment.render_data(slate_shows_ids(segment)), "references": references,
             "anchor": anchor is not None, "end_anchor": end_anchor is not None}
     files = [path for path in (anchor, end_anchor) if path is not None] + [Path(root) / r for r in references]
@@ -81,7 +81,7 @@ def render_key(segment: Segment, root: Path, anchor: Path | None, end_anchor: Pa
 
 def keyframe_key(keyframe: Keyframe, root: Path) -> str:
     """The render cache's key of a keyframe picture: its visual fields, settings and cast references' bytes."""
-    references = sorted({member.reference for member in keyframe.cast.values() if member.reference})
+    references = cast_references(keyframe.cast)
     return artifact_key("keyframe", {"keyframe": keyframe.render_data(), "references": references},
                         [Path(root) / r for r in references])
 
@@ -190,9 +190,9 @@ def plan_segments(production: Production, script: Script, spoken: dict[str, floa
                                              reference=cast[cid].reference if cid in cast else None)
                       for cid in dict.fromkeys(people)},
                 director=director.model_dump(mode="json"), renderer_version=version)
-            segment.first_frame = segments[-1].first_frame + segments[-1].frames if segments else 0
             segments.append(segment)
             previous_id = segment_id
+    place_in_film(segments)  # for the plan's timeline only: segment files never hold it
     # 4. Keyframe mode: a split shot has no cut between its parts, so a part ends where the next one starts.
     if director.anchoring == Anchoring.keyframe:
         for segment, following in zip(segments, segments[1:]):

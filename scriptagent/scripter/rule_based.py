@@ -6,9 +6,9 @@ re-establish geography, close-ups on charged lines, reaction shots of the listen
 off-screen, shots of the action beats (a full shot of who acts, a wide of several or of the place), the listener's
 face while a voice is heard off screen (phone, TV, V.O.), and a closing wide when the film is one scene. A character
 is in frame only from their entrance (present when the scene opens, or their first line or the first action naming
-them) and until an action says they leave. Every character keeps one side of the frame for the whole scene (the 180° rule),
-and every duration comes from `scriptagent.timing`, so no shot exceeds MAX_SHOT_SECONDS. The same production always
-gives the same script.
+them) and until an action says they leave. Every character keeps one side of the frame for the whole scene (the
+180° rule), and every duration comes from `scriptagent.timing`, so no shot exceeds MAX_SHOT_SECONDS. The same
+production always gives the same script.
 """
 
 from __future__ import annotations
@@ -156,24 +156,6 @@ def split_line(text: str, words_per_second: float, limit: float = SPLIT_LINE_SEC
 
 
 # --- screen geography ---------------------------------------------------------------------------------------
-
-PREPOSITIONS = {"in", "at", "on", "of", "by", "near", "under", "over", "inside", "outside", "with", "during",
-                "beside", "behind", "before", "after", "above", "below", "across", "along", "around", "between",
-                "from", "into", "through", "to", "toward", "towards", "where", "while"}
-
-
-def scene_id(setting: str) -> str:
-    """A short slug for the scene: the head noun of the setting ('a night train platform in ...' -> 'platform')."""
-    text = re.sub(r"^\s*(int|ext|int/ext|i/e)\.?\s+", "", setting.lower())  # screenplay sluglines
-    clause = re.split(r"[,;:.()\-–—]", text, maxsplit=1)[0]
-    head = []
-    for word in re.findall(r"[a-z0-9]+", clause):
-        if word in PREPOSITIONS:
-            break
-        head.append(word)
-    slug = head[-1][:40] if head else ""
-    return slug if slug and slug not in ("a", "an", "the") else "scene-1"
-
 
 EXIT_WORDS = re.compile(r"\b(leaves|exits|walks out|goes out|storms out|hurries out|steps out|is gone)\b", re.I)
 
