@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InputError, Problem
+from .layout import BuildLayout
 from .files import sha256_file
 
 CACHE_ENV = "SCRIPTAGENT_CACHE"
@@ -71,9 +72,9 @@ class ArtifactCache:
         self.max_bytes = max_bytes
 
     @classmethod
-    def for_build(cls, build: str | os.PathLike) -> ArtifactCache:
+    def for_build(cls, build: BuildLayout) -> ArtifactCache:
         """The cache a build uses: $SCRIPTAGENT_CACHE, else `<build>/cache`."""
-        root = os.environ.get(CACHE_ENV) or Path(build) / "cache"
+        root = os.environ.get(CACHE_ENV) or build.cache
         size = os.environ.get(SIZE_ENV)
         return cls(root, parse_size(size) if size else DEFAULT_MAX_BYTES)
 

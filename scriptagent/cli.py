@@ -49,7 +49,7 @@ def cmd_build(args) -> int:
     from doit.doit_cmd import DoitMain
 
     from .files import release_build_lock
-    from .production import BUILD_DIR
+    from .layout import BUILD_DIR
     from .tasks import DOIT_COMMANDS, production_tasks
 
     folder = production_folder(args.dir)
@@ -74,7 +74,8 @@ def cmd_status(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from .production import SCRIPT_FILE, load_production, load_script
+    from .layout import SCRIPT_FILE
+    from .schema import load_production, load_script
     from .scripter.validators import findings_to_problems, validate_script
 
     folder = production_folder(args.dir)
@@ -104,15 +105,15 @@ def cmd_validate(args) -> int:
 
 def cmd_plan(args) -> int:
     from .director import anchor_text, plan_segments, render_geometry
-    from .production import load_production, load_script
+    from .schema import load_production, load_script
 
     folder = production_folder(args.dir)
     production = load_production(folder)
     script, _ = load_script(folder)
-    from .production import BUILD_DIR
+    from .layout import BuildLayout
     from .voice import active_voice, fit_shots_to_speech, recorded_lengths
 
-    spoken = recorded_lengths(production, script, folder / BUILD_DIR / "speech")
+    spoken = recorded_lengths(production, script, BuildLayout.of(folder).speech)
     if spoken is not None:  # as the build plans it: the recordings time the lines and lengthen shots
         script, warnings = fit_shots_to_speech(script, spoken)
         for warning in warnings:
@@ -167,13 +168,14 @@ def cmd_plan(args) -> int:
 
 
 def cmd_calibrate(args) -> int:
+    from .director import renderer_class
     from .director.calibration import cache_file, calibrate
-    from .production import load_production
+    from .schema import load_production
 
     folder = production_folder(args.dir)
     production = load_production(folder)
     director = production.director
-    if director.backend != "diffusers":
+    if not renderer_class(director.backend).calibrated:
         print(f"the {director.backend} backend needs no calibration (it runs on the CPU)")
         return 0
     with working_directory(folder):
@@ -188,7 +190,8 @@ def cmd_calibrate(args) -> int:
 
 def cmd_script(args) -> int:
     from .files import build_lock
-    from .production import BUILD_DIR, load_production
+    from .layout import BUILD_DIR
+    from .schema import load_production
     from .scripter import configure, ensure_script, generate_script_file
     from .scripter.dialogue import load_dialogue_file
 
@@ -213,12 +216,11 @@ def cmd_script(args) -> int:
 
 def cmd_compare(args) -> int:
     from .critic.compare import build_folder, comparison, markdown, write_comparison
-    from .critic.paths import film_score_file
 
     builds = {}
     for value in args.dirs:
         build = build_folder(Path(value))
-        if not film_score_file(build).is_file():
+        if not build.film_score.is_file():
             raise InputError(Problem(value, "no film scores here", hint="build it first with `doit`, or pass a "
                                                                          "production or build folder"))
         name = Path(value).resolve().name if Path(value).resolve().name != "build" else \
@@ -235,9 +237,9 @@ def cmd_compare(args) -> int:
 def cmd_cache(args) -> int:
     """Show the render cache (entries and size per kind), or prune it to a size (`--max-size 0` empties it)."""
     from .cache import ArtifactCache, human_size, parse_size
-    from .production import BUILD_DIR
+    from .layout import BuildLayout
 
-    cache = ArtifactCache.for_build(Path(args.dir) / BUILD_DIR)
+    cache = ArtifactCache.for_build(BuildLayout.of(args.dir))
     if args.action == "prune":
         limit = parse_size(args.max_size) if args.max_size is not None else cache.max_bytes
         removed = cache.evict(limit)
@@ -252,7 +254,7 @@ def cmd_cache(args) -> int:
 
 
 def cmd_schema(args) -> int:
-    from .production import json_schemas
+    from .schema import json_schemas
 
     print(json.dumps(json_schemas(), indent=2))
     return 0

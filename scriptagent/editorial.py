@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from .production import Segment
+from .plan import Segment
 
 
 def film_scenes(segments: list[Segment]) -> list[dict]:
@@ -88,19 +88,19 @@ def otio_text(plan: dict, segments: list[Segment], render_path, speech_path=None
             target_url=str(render_path(segment.id)),
             available_range=otio.opentime.TimeRange(otio.opentime.RationalTime(0, fps),
                                                     otio.opentime.RationalTime(segment.frames, fps)))
-        # offset: the piece's first frame in its render
-        for offset, piece in zip(segment.piece_starts(), segment.shots):
+        # offset: the shot_part's first frame in its render
+        for offset, shot_part in zip(segment.part_starts(), segment.shots):
             clip = otio.schema.Clip(
-                name=piece.shot.id, media_reference=reference.clone(),
+                name=shot_part.shot.id, media_reference=reference.clone(),
                 source_range=otio.opentime.TimeRange(otio.opentime.RationalTime(offset, fps),
-                                                     otio.opentime.RationalTime(piece.frames, fps)),
-                metadata={"scriptagent": {"shot": piece.shot.id, "scene": piece.scene_id, "segment": segment.id,
-                                          "part": piece.part, "parts": piece.parts,
-                                          "shot_size": piece.shot.shot_size.value}})
-            film_start = segment.first_frame + offset  # this piece's first frame in the film
-            for line in lines_by_shot.get(piece.shot.id, []):
+                                                     otio.opentime.RationalTime(shot_part.frames, fps)),
+                metadata={"scriptagent": {"shot": shot_part.shot.id, "scene": shot_part.scene_id, "segment": segment.id,
+                                          "part": shot_part.part, "parts": shot_part.parts,
+                                          "shot_size": shot_part.shot.shot_size.value}})
+            film_start = segment.first_frame + offset  # this shot_part's first frame in the film
+            for line in lines_by_shot.get(shot_part.shot.id, []):
                 start = frames(line["start"]) - film_start
-                if not 0 <= start < piece.frames:
+                if not 0 <= start < shot_part.frames:
                     continue  # the line starts in another part of the shot
                 clip.markers.append(otio.schema.Marker(
                     name=f"{line['name']}: {line['line']}",

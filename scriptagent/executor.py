@@ -2,7 +2,7 @@
 
 doit stays the single source of what is stale: it decides which render, keyframe and score tasks run, in which
 order, and `doit -n N` keeps N of them in flight. Each such task then calls `run_on_ray`, which submits the SAME
-action the local build runs (scriptagent.tasks.<name>) as a Ray task and waits for it. What travels to the worker
+action the local build runs (scriptagent.actions.ACTIONS[name]) as a Ray task and waits for it. What travels to the worker
 is the production folder's absolute path, the action's name and its arguments (segment ids, settings) - no
 pictures and no weights: the worker reads the folder (cast images, build/segments/...) from a filesystem it
 shares with the driver, loads model ids from its own Hugging Face cache, and writes its results into build/ with
@@ -36,7 +36,7 @@ def chosen_kind(configured: str) -> str:
 
 
 def run_on_ray(executor: dict, task: str, action: str, args: list) -> None:
-    """Run scriptagent.tasks.<action>(*args) in this production folder as a Ray task, and wait for it.
+    """Run scriptagent.actions.<action>(*args) in this production folder as a Ray task, and wait for it.
 
     `task` names the doit task (render:sh03) in every failure: the worker's own error, or the worker dying more
     than `max_retries` times. Either way only this task fails; doit keeps every other finished artifact.
@@ -128,10 +128,9 @@ def _check_reachable(address: str) -> None:
 
 def run_action_in(folder: str, action: str, args: list) -> None:
     """On the worker: the action the local build runs, in the production folder (paths in it are relative)."""
-    from . import tasks
+    from .actions import ACTIONS
 
-    # the action without its user_errors wrapper: the error itself travels back to the driver, which reports it
-    function = getattr(tasks, action).__wrapped__
+    function = ACTIONS[action]  # raises: the error itself travels back to the driver, which reports it
     with _working_directory(folder):
         function(*args)
 

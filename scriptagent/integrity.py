@@ -21,7 +21,7 @@ ERROR_LINES = 3  # how much of ffmpeg's complaint a message carries
 
 def decoded_frames(path: str | Path) -> int:
     """Decode every frame of a video's first video stream; the frame count, or BackendError on any error."""
-    from .director.video import ffmpeg_exe
+    from .media import ffmpeg_exe
 
     path = Path(path)
     if not path.is_file():

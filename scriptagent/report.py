@@ -14,26 +14,12 @@ from pathlib import Path
 
 import jinja2
 
-from .critic.paths import STRIP, film_score_file, score_file, script_score_file, thumb_file
+from .critic.metrics import by_place, film_notes, owner
 from .editorial import clock, film_scenes
 from .files import atomic_path, read_json, templates_dir
-from .production import Segment, film_segments
+from .layout import STRIP, BuildLayout
+from .plan import Segment, film_segments
 
-# What each number means, as the report explains it (keys as in the score files).
-METRIC_NOTES = {
-    "vsa": "Visual-Script Alignment: cosine of each sampled frame's CLIP embedding with its own shot's text",
-    "temporal_accuracy": "share of sampled frames whose best-matching shot text is their own shot's",
-    "clip_score": "100 × cosine(frame, the prompt its segment is rendered from), clipped at 0",
-    "subject_consistency": "similarity of each frame's subject-model features to the shot's first and the previous "
-                           "frame",
-    "background_consistency": "similarity of each frame's CLIP image features to the shot's first and the previous "
-                              "frame",
-    "consistency": "similarity of each frame's downsampled pixels to the shot's first and the previous frame",
-    "boundary_continuity": "pixel similarity of segment k's last frame and k+1's first, over the joins in a scene",
-    "boundary_continuity_within_shots": "boundary continuity over the joins inside a shot split across segments",
-    "dynamic_degree": "share of shots that move (VBench: optical flow, top 5% magnitudes over 6 px)",
-    "flow_magnitude": "mean top-5% optical-flow magnitude, pixels per sampled frame at a 256 px short side",
-}
 PLOT = {"width": 900, "height": 252, "left": 44, "right": 12, "top": 38, "bottom": 30}
 CHAR_WIDTH = 6.2  # about how wide a character of the plot's 11 px labels is, to keep labels from overlapping
 
@@ -44,8 +30,40 @@ def _data_uri(path: Path) -> str | None:
     return "data:image/jpeg;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
-def shot_rows(build: Path, segments: list[Segment], scores: dict, film: dict) -> list[dict]:
-    """One row per shot (or part of a split shot), in film order."""
+UNEXPLAINED = {"reason": "not measured (no reason recorded)", "fix": "score it again"}
+
+
+def film_metric_rows(film: dict) -> list[dict]:
+    """The film's numbers in the comparisons' order, each with what it measures or why it was skipped."""
+    metrics, skipped = film.get("metrics", {}), film.get("skipped", {})
+    rows = []
+    for name, note in film_notes().items():
+        if name in metrics:
+            why = None if metrics[name] is not None else \
+                skipped.get(name) or skipped.get(owner(name) or name) or UNEXPLAINED
+            rows.append({"name": name, "value": metrics[name], "note": note, "skipped": why})
+    return rows
+
+
+def shot_measures(measured: dict, segment_skipped: dict) -> list[dict]:
+    """A shot part's numbers in the comparisons' order: {"label", "text"}, and "why" when skipped (for the shot
+    part alone, or for its whole segment)."""
+    rows = []
+    for metric in by_place():
+        present = [key for key in metric.shot_keys if key in measured]
+        for key in present:
+            value = measured[key]
+            rows.append({"label": key.replace("_", " "), "why": None, "shot_only": False,
+                         "text": ("yes" if value else "no") if isinstance(value, bool) else f"{value:.3f}"})
+        why = measured.get("skipped", {}).get(metric.name) or segment_skipped.get(metric.name)
+        if metric.shot_keys and not present and why:
+            rows.append({"label": metric.name.replace("_", " "), "text": "skipped", "why": why,
+                         "shot_only": metric.name in measured.get("skipped", {})})
+    return rows
+
+
+def shot_rows(build: BuildLayout, segments: list[Segment], scores: dict, film: dict) -> list[dict]:
+    """One row per SegmentShot (a shot, or the part of a split shot), in film order."""
     joins = {join["to"]: join for join in film.get("joins", [])}
     alignment = film.get("alignment_shots", {})
     rows = []
@@ -53,18 +71,19 @@ def shot_rows(build: Path, segments: list[Segment], scores: dict, film: dict) ->
         names = {cid: member.name for cid, member in segment.cast.items()}
         score = scores.get(segment.id, {})
         measured = score.get("shots", [])
-        for k, (start, piece) in enumerate(zip(segment.piece_starts(), segment.shots)):
-            frame, shot = segment.first_frame + start, piece.shot
+        for k, (start, shot_part) in enumerate(zip(segment.part_starts(), segment.shots)):
+            frame, shot = segment.first_frame + start, shot_part.shot
             rows.append({
                 "segment": segment.id, "scene": segment.scene_id, "first_in_segment": k == 0, "shot": shot,
-                "part": piece.part, "parts": piece.parts, "start": frame / segment.fps,
-                "end": (frame + piece.frames) / segment.fps, "names": names,
-                "thumbs": {which: thumb_file(build, segment.id, k, which) for which in STRIP},
+                "part": shot_part.part, "parts": shot_part.parts, "start": frame / segment.fps,
+                "end": (frame + shot_part.frames) / segment.fps, "names": names,
+                "thumbs": {which: build.thumb(segment.id, k, which) for which in STRIP},
                 "scores": measured[k] if k < len(measured) else {},
+                "measures": shot_measures(measured[k] if k < len(measured) else {}, score.get("skipped", {})),
                 "alignment": alignment.get(shot.id, {}),
                 "join": joins.get(segment.id) if k == 0 else None,
                 "takes": score.get("takes") if k == 0 else None,
-                "complete": score.get("complete", True),
+                "complete": score.get("complete"),  # None: not scored
             })
     return rows
 
@@ -137,16 +156,15 @@ def timeline_plot(rows: list[dict], film: dict, seconds: float, scenes: list[dic
             "end_x": x(seconds), "seconds": seconds}
 
 
-def render_report(segment_ids: list[str], build: Path = Path("build")) -> Iterator[str]:
-    """The page in pieces, so that a long film's report is never held whole in memory (thumbnails are read one at
+def render_report(segment_ids: list[str], build: BuildLayout = BuildLayout()) -> Iterator[str]:
+    """The page in shot_parts, so that a long film's report is never held whole in memory (thumbnails are read one at
     a time as the page reaches them)."""
-    build = Path(build)
-    plan = read_json(build / "plan.json", None)
-    findings = read_json(build / "findings.json", [])
+    plan = read_json(build.plan, None)
+    findings = read_json(build.findings, [])
     segments = film_segments(build, segment_ids)
-    scores = {i: read_json(score_file(build, i), {}) for i in segment_ids}
-    film = read_json(film_score_file(build), {})
-    script = read_json(script_score_file(build), {})
+    scores = {i: read_json(build.score(i), {}) for i in segment_ids}
+    film = read_json(build.film_score, {})
+    script = read_json(build.script_score, {})
     rows = shot_rows(build, segments, scores, film)
     scenes = scene_sections(segments, rows)
     scene_of_shot = {shot_id: scene for scene in scenes for shot_id in scene["shots"]}
@@ -155,10 +173,10 @@ def render_report(segment_ids: list[str], build: Path = Path("build")) -> Iterat
     environment.filters["clock"] = clock
     return environment.get_template("report.html.j2").generate(
         plan=plan, scenes=scenes, scene_of_shot=scene_of_shot, findings=findings, film=film,
-        script=script, notes=METRIC_NOTES, plot=timeline_plot(rows, film, plan["seconds"], scenes),
+        script=script, film_metrics=film_metric_rows(film), plot=timeline_plot(rows, film, plan["seconds"], scenes),
         data_uri=_data_uri)
 
 
-def write_report(segment_ids: list[str], destination: Path, build: Path = Path("build")) -> None:
+def write_report(segment_ids: list[str], destination: Path, build: BuildLayout = BuildLayout()) -> None:
     with atomic_path(destination) as tmp, open(tmp, "w", encoding="utf-8") as out:
         out.writelines(render_report(segment_ids, build))

@@ -10,7 +10,7 @@ import jinja2
 
 from .errors import InputError, Problem
 from .files import templates_dir, write_atomic
-from .production import load_production
+from .schema import load_production
 
 
 def scaffold(folder: Path, title: str | None = None, screenplay: Path | None = None) -> Path:
@@ -45,8 +45,9 @@ def scaffold(folder: Path, title: str | None = None, screenplay: Path | None = N
 
 def draw_cast_references(folder: Path) -> list[Path]:
     """Draw a placeholder portrait for every cast member whose reference image is missing."""
-    from .director.animatic import draw_portrait
-    from .production import PRODUCTION_FILE, Production, production_data
+    from .director.animatic.figure import draw_portrait
+    from .layout import PRODUCTION_FILE
+    from .schema import Production, production_data
     from .yamlio import validate_yaml
 
     production = validate_yaml(Production, production_data(folder), PRODUCTION_FILE)

@@ -19,7 +19,6 @@ A production's dodo.py is two lines:
 
 from __future__ import annotations
 
-import functools
 import json
 import shutil
 import sys
@@ -30,346 +29,55 @@ from doit.exceptions import TaskError
 from doit.task import clean_targets
 from doit.tools import config_changed
 
-from .errors import BackendError, InputError, ScriptAgentError, debug_enabled, one_line
+from .actions import (keyframe_cached, make_comparison, make_keyframe, make_plan, make_script, make_speech,
+                      make_variant, render_cached, render_segment, render_targets, score_film, score_render,
+                      score_script, speech_cached, stitch_film, write_report)
 from .doit_state import state_backend
-from .files import atomic_path, prepare_build, write_atomic, write_json_if_changed
-from .integrity import check_recorded, check_video, forget_record, matches_record, record_file, record_path
-from .yamlio import located
-from .voice import active_voice
-from .critic import paths as critic_paths
-from .cache import ArtifactCache, artifact_key
+from .errors import ScriptAgentError, debug_enabled
+from .files import prepare_build
+from .integrity import forget_record, matches_record, record_path
+from .layout import BUILD_DIR, PRODUCTION_FILE, SCRIPT_FILE, BuildLayout
+from .plan import Segment, cast_references, film_segments
 from .reporter import BuildReporter
-from .production import (BUILD_DIR, PRODUCTION_FILE, SCRIPT_FILE, CriticConfig, Keyframe, Production, Segment,
-                         cast_references, film_segments, load_production, load_script, read_segment,
-                         segment_path)
+from .schema import Production, load_production, load_script
+from .voice import active_voice
 
-BUILD = Path(BUILD_DIR)
-PLAN = BUILD / "plan.json"
-FINDINGS = BUILD / "findings.json"
-FILM = BUILD / "film.mp4"
-SUBTITLES = BUILD / "film.srt"
-WEB_SUBTITLES = BUILD / "film.vtt"
-TIMELINE = BUILD / "film.otio"  # the cut for an editor's NLE (OpenTimelineIO)
-REPORT = BUILD / "report.html"
-COMPARISON = BUILD / "compare.md"  # and compare.json: the build and its variants side by side
+BUILD = BuildLayout()  # relative: doit runs in the production folder
 DOIT_COMMANDS = {"run", "list", "clean", "info", "forget", "ignore", "dumpdb", "strace", "help", "reset-dep",
                  "auto", "tabcompletion", "status"}  # status: scriptagent/status.py, a doit plugin
 READ_ONLY_COMMANDS = {"list", "info", "dumpdb", "help", "tabcompletion", "status"}  # run without the build lock
 
 
-def segment_file(segment_id: str) -> Path:
-    return segment_path(BUILD, segment_id)
+class Action:
+    """A doit action running one of actions.py's functions: a ScriptAgentError becomes doit's TaskError with our
+    one-line message (exit 2), not a traceback. A class, not a closure, so `doit -n` can pickle it."""
 
+    def __init__(self, function):
+        self.function = function
 
-def render_file(segment_id: str) -> Path:
-    return BUILD / "renders" / f"{segment_id}.mp4"
-
-
-def frame_file(segment_id: str, which: str) -> Path:
-    return BUILD / "frames" / f"{segment_id}.{which}.png"
-
-
-def keyframe_file(keyframe_id: str, suffix: str = ".png") -> Path:
-    """build/keyframes/<id>.json (what the picture depends on) and <id>.png (the picture)."""
-    return BUILD / "keyframes" / f"{keyframe_id}{suffix}"
-
-
-def speech_file(line_id: str) -> Path:
-    return BUILD / "speech" / f"{line_id}.wav"
-
-
-def score_file(segment_id: str) -> Path:
-    return BUILD / "scores" / f"{segment_id}.json"
-
-
-def user_errors(action):
-    """Report a ScriptAgentError as doit's TaskError with our one-line message (exit 2), not a traceback."""
-
-    @functools.wraps(action)
-    def wrapper(*args, **kwargs):
+    def __call__(self, *args):
         try:
-            return action(*args, **kwargs)
+            return self.function(*args)
         except ScriptAgentError as error:
             if debug_enabled():
                 raise
             print(error, file=sys.stderr)
             return TaskError(str(error))
 
-    return wrapper
-
-
-def failures_name(kind: str):
-    """A backend failure (out of memory, missing weights, a server down) reported as one line naming the task,
-    `render:sh03: ...`, instead of a traceback; with SCRIPTAGENT_DEBUG=1 the traceback shows."""
-
-    def decorate(action):
-        @functools.wraps(action)
-        def wrapper(name: str, *args, **kwargs):
-            try:
-                return action(name, *args, **kwargs)
-            except InputError:
-                raise  # names its file and line already
-            except ScriptAgentError as error:
-                raise BackendError(f"{kind}:{name}: {error}") from error
-            except Exception as error:
-                if debug_enabled():
-                    raise
-                reason = one_line(str(error).strip().split("\n")[0]) or "(no message)"
-                raise BackendError(f"{kind}:{name}: failed: {type(error).__name__}: {reason} (the other finished "
-                                   "artifacts are kept; `doit` retries what failed)") from error
-
-        return wrapper
-
-    return decorate
-
-
-# --- actions (run in the production folder) -------------------------------------------------------------------
-
-@user_errors
-def make_script():
-    from .scripter import ensure_script
-
-    ensure_script(".", load_production("."))
-
-
-@user_errors
-def make_plan():
-    from .director import plan_keyframes, plan_segments, plan_summary
-    from .scripter.validators import findings_to_problems, validate_script
-
-    production = load_production(".")
-    script, tree = load_script(".")
-    from .voice import without_estimated_timing
-
-    voiced = active_voice(production, notice=False) is not None
-    findings = without_estimated_timing(validate_script(script, production), production)
-    problems = findings_to_problems(findings, tree, SCRIPT_FILE)
-    errors = [p for p, f in zip(problems, findings) if f.severity == "error"]
-    if errors:
-        raise InputError(errors)
-    for problem, finding in zip(problems, findings):
-        print(problem, file=sys.stderr)  # warnings: shown, never fatal
-    spoken = None
-    if voiced:  # the recordings time the lines and lengthen shots that need it
-        from .voice import fit_shots_to_speech, speech_lines, wav_seconds
-
-        lines = speech_lines(production, script)
-        spoken = {line.id: wav_seconds(speech_file(line.id)) for line in lines}
-        script, warnings = fit_shots_to_speech(script, spoken)
-        for warning in warnings:
-            print(warning, file=sys.stderr)
-        keep_only(BUILD / "speech", "*.wav", {speech_file(line.id) for line in lines})
-    try:
-        segments = plan_segments(production, script, spoken)
-    except InputError as error:  # e.g. a shot shorter than one frame: shown at its line in script.yaml
-        raise located(error, tree) from None
-    for segment in segments:
-        write_json_if_changed(segment_file(segment.id), segment.model_dump(mode="json"))
-    keep_only(BUILD / "segments", "*.json", {segment_file(s.id) for s in segments})
-    keyframes = plan_keyframes(segments)
-    for keyframe in keyframes:
-        write_json_if_changed(keyframe_file(keyframe.id, ".json"), keyframe.model_dump(mode="json"))
-    keep_only(BUILD / "keyframes", "*.json", {keyframe_file(k.id, ".json") for k in keyframes})
-    write_json_if_changed(FINDINGS, [{"validator": f.validator, "severity": f.severity, "shot": f.shot_id,
-                                      "message": str(p)} for f, p in zip(findings, problems)])
-    write_json_if_changed(PLAN, plan_summary(production, script, segments))
-
-
-def keep_only(folder: Path, pattern: str, wanted: set[Path]) -> None:
-    """Remove the files matching `pattern` in `folder` that an earlier plan made and this one no longer does."""
-    for stale in folder.glob(pattern):
-        if stale not in wanted:
-            stale.unlink()
-
-
-def render_targets(segment_id: str) -> dict[str, Path]:
-    """A render's files, by their names in the render cache."""
-    return {"video.mp4": render_file(segment_id), "first.png": frame_file(segment_id, "first"),
-            "last.png": frame_file(segment_id, "last")}
-
-
-def render_inputs(segment: Segment) -> tuple[Path | None, Path | None]:
-    """The pictures a segment starts and ends on: the previous segment's last frame (chain) or keyframes."""
-    anchor = frame_file(segment.anchor_segment, "last") if segment.anchor_segment else \
-        keyframe_file(segment.start_keyframe) if segment.start_keyframe else None
-    end_anchor = keyframe_file(segment.end_keyframe) if segment.end_keyframe else None
-    return anchor, end_anchor
-
-
-def segment_render_key(segment: Segment) -> str:
-    from .director import render_key
-
-    return render_key(segment, Path("."), *render_inputs(segment))
-
-
-def read_keyframe(keyframe_id: str) -> Keyframe:
-    return Keyframe.model_validate_json(keyframe_file(keyframe_id, ".json").read_text(encoding="utf-8"))
-
-
-def render_cached(segment_id: str) -> bool:
-    """Whether the cache holds this segment's render now (asked just before the render task runs)."""
-    return ArtifactCache.for_build(BUILD).holds("render", segment_render_key(read_segment(BUILD, segment_id)))
-
-
-def keyframe_cached(keyframe_id: str) -> bool:
-    from .director import keyframe_key
-
-    return ArtifactCache.for_build(BUILD).holds("keyframe", keyframe_key(read_keyframe(keyframe_id), Path(".")))
-
-
-def speech_cached(payload: dict) -> bool:
-    return ArtifactCache.for_build(BUILD).holds("speech", speech_key(payload))
-
-
-@user_errors
-@failures_name("render")
-def render_segment(segment_id: str, retake_critic: dict | None = None):
-    """Place the render from the cache when it holds the same picture; else render, accept and keep it there.
-
-    A render is accepted once it decodes end to end with the planned frame count; its sha256 is recorded beside
-    it, and while the file keeps that hash the render is up to date (see integrity.py). Renders with retakes are
-    not cached: the critic picks among takes, and build/takes/ keeps those."""
-    from .director import load_renderer, render_key
-
-    segment = read_segment(BUILD, segment_id)
-    anchor, end_anchor = render_inputs(segment)
-    targets = render_targets(segment_id)
-    cache = ArtifactCache.for_build(BUILD)
-    key = None if retake_critic else render_key(segment, Path("."), anchor, end_anchor)
-    if key and cache.place("render", key, targets):
-        record_file(render_file(segment_id))  # checked when it was stored; its sha256 was checked now
-        return
-    if retake_critic:  # the critic in the loop: takes until one scores well enough (critic/retake.py)
-        from .critic.retake import render_with_retakes
-        render_with_retakes(segment, Path("."), anchor, *targets.values(),
-                            CriticConfig.model_validate(retake_critic), BUILD, end_anchor=end_anchor)
-    else:
-        load_renderer(segment.director).render(segment, Path("."), anchor, *targets.values(), end_anchor=end_anchor)
-    try:
-        check_video(render_file(segment_id), segment.frames)
-    except BackendError as error:
-        render_file(segment_id).unlink(missing_ok=True)  # never left where a player or a later stitch could take it
-        forget_record(render_file(segment_id))
-        raise BackendError(f"the renderer wrote a video that cannot be accepted: {error}") from None
-    record_file(render_file(segment_id))
-    if key:
-        cache.store("render", key, targets)
-
-
-@user_errors
-@failures_name("keyframe")
-def make_keyframe(keyframe_id: str):
-    from .director import keyframe_key, load_renderer
-
-    keyframe, target = read_keyframe(keyframe_id), keyframe_file(keyframe_id)
-    ArtifactCache.for_build(BUILD).place_or_make(
-        "keyframe", keyframe_key(keyframe, Path(".")), {"keyframe.png": target},
-        lambda: load_renderer(keyframe.director).keyframe(keyframe, Path("."), target))
-
-
-@user_errors
-def score_segment(segment_id: str, critic: dict):
-    from .critic import write_segment_score
-
-    segment = read_segment(BUILD, segment_id)
-    write_segment_score(BUILD, segment, CriticConfig.model_validate(critic))
-
-
-@user_errors
-def score_film(segment_ids: list[str]):
-    from .critic import write_film_score
-
-    write_film_score(BUILD, segment_ids, load_production("."))
-
-
-@user_errors
-def score_script():
-    from .critic import write_script_score
-
-    write_script_score(BUILD, Path("."), load_production("."))
-
-
-@user_errors
-def stitch_film(segment_ids: list[str], voiced: bool = False):
-    from .director.video import stitch
-    from .editorial import otio_text, srt_text, vtt_text
-
-    plan = json.loads(PLAN.read_text(encoding="utf-8"))
-    for segment_id in segment_ids:  # a segment damaged since it was rendered is rendered again, never stitched
-        check_recorded(render_file(segment_id))
-    with atomic_path(FILM) as film:  # the film appears only once it decodes end to end
-        if voiced:  # the recorded lines mixed at their times into one track, encoded as AAC beside the picture
-            from .voice import mix
-            import tempfile
-            with tempfile.TemporaryDirectory() as folder:
-                track = Path(folder) / "dialogue.wav"
-                mix(plan["dialogue"], speech_file, plan["seconds"], track)
-                stitch([render_file(s) for s in segment_ids], film, audio=track)
-        else:
-            stitch([render_file(s) for s in segment_ids], film)
-        check_video(film, plan["frames"])
-    record_file(FILM)
-    write_atomic(SUBTITLES, srt_text(plan["dialogue"]))
-    write_atomic(WEB_SUBTITLES, vtt_text(plan["dialogue"]))
-    segments = film_segments(BUILD, segment_ids)
-    # media paths relative to film.otio (build/), so the folder can move
-    write_atomic(TIMELINE, otio_text(plan, segments, lambda s: render_file(s).relative_to(BUILD),
-                                     (lambda i: speech_file(i).relative_to(BUILD)) if voiced else None))
-
-
-def speech_key(payload: dict) -> str:
-    return artifact_key("speech", payload)
-
-
-@user_errors
-def make_speech(line_id: str, payload: dict):
-    from .voice import synthesize
-
-    target = speech_file(line_id)
-    ArtifactCache.for_build(BUILD).place_or_make(
-        "speech", speech_key(payload), {"line.wav": target},
-        lambda: synthesize(payload["config"], payload["text"], payload["voice"], target))
-
-
-@user_errors
-def write_report(segment_ids: list[str]):
-    from . import report
-
-    report.write_report(segment_ids, REPORT)
-
-
-@user_errors
-def make_variant(name: str):
-    from .critic.compare import build_variant
-
-    build_variant(Path("."), load_production("."), name)
-
-
-@user_errors
-def run_on_ray(executor: dict, task: str, action: str, args: list):
-    from .executor import run_on_ray as submit
-
-    submit(executor, task, action, args)
+    def __repr__(self) -> str:  # `doit info` shows the action by its name
+        return f"<action {self.function.__name__}>"
 
 
 def heavy(task: str, action, args: list, executor: dict | None):
-    """The doit action of a render, keyframe or score: `action(*args)` here, or the same action as a Ray task
-    (executor: ray, see executor.py) writing the same files."""
+    """The doit action of a render, keyframe, score or line: `action(*args)` here, or the same action as a Ray
+    task (executor: ray, see executor.py) writing the same files."""
     if executor is None:
-        return (action, args)
-    return (run_on_ray, [executor, task, action.__name__, args])
+        return (Action(action), args)
+    from .executor import run_on_ray
+
+    return (Action(run_on_ray), [executor, task, action.__name__, args])
 
 
-@user_errors
-def make_comparison(names: list[str]):
-    from .critic.compare import remove_stale_variants, variant_folder, write_comparison
-
-    remove_stale_variants(BUILD, names)
-    builds = {"main": BUILD, **{name: variant_folder(BUILD, name) / BUILD_DIR for name in names}}
-    write_comparison(builds, COMPARISON, COMPARISON.with_suffix(".json"))
-
-
-# --- the graph ------------------------------------------------------------------------------------------------
 
 def current_speech_lines(production: Production) -> list:
     """The script's lines to speak; none while script.yaml is missing or invalid (the plan reports why)."""
@@ -382,14 +90,14 @@ def current_speech_lines(production: Production) -> list:
 
 
 def planned_dialogue() -> list[dict]:
-    return json.loads(PLAN.read_text(encoding="utf-8"))["dialogue"] if PLAN.exists() else []
+    return json.loads(BUILD.plan.read_text(encoding="utf-8"))["dialogue"] if BUILD.plan.exists() else []
 
 
 def current_segments(production: Production) -> list[Segment]:
     """Segments from the last plan; before any build, planned in memory so `doit list` shows every task."""
-    if PLAN.exists():
-        ids = [s["id"] for s in json.loads(PLAN.read_text(encoding="utf-8"))["segments"]]
-        if all(segment_file(i).exists() for i in ids):
+    if BUILD.plan.exists():
+        ids = [s["id"] for s in json.loads(BUILD.plan.read_text(encoding="utf-8"))["segments"]]
+        if all(BUILD.segment(i).exists() for i in ids):
             return film_segments(BUILD, ids)
     if Path(SCRIPT_FILE).exists():
         from .director import plan_segments
@@ -418,7 +126,7 @@ def production_tasks(dodo_file: str, command: str | None = None) -> dict:
             raise
         print(error, file=sys.stderr)
         raise SystemExit(2) from None
-    BUILD.mkdir(exist_ok=True)
+    BUILD.root.mkdir(exist_ok=True)
     try:
         from .executor import chosen_kind
         on_ray = production.executor.model_dump(mode="json") if chosen_kind(production.executor.kind) == "ray" \
@@ -434,7 +142,7 @@ def production_tasks(dodo_file: str, command: str | None = None) -> dict:
     def task_script():
         """write script.yaml from the dialogue (kept as it is once you edit it)"""
         return {
-            "actions": [make_script],
+            "actions": [Action(make_script)],
             "targets": [SCRIPT_FILE],
             # only what the script is made from: editing style or director settings never re-writes it
             "uptodate": [config_changed(script_source)],
@@ -448,7 +156,7 @@ def production_tasks(dodo_file: str, command: str | None = None) -> dict:
             yield {"basename": "speech", "name": None, "doc": "speak every line of the script (build/speech/)"}
             for line in current_speech_lines(production):
                 payload = {"text": line.text, "voice": line.voice, "config": voice}
-                recordings.append(str(speech_file(line.id)))
+                recordings.append(str(BUILD.line(line.id)))
                 yield {
                     "basename": "speech", "name": line.id,
                     "doc": "speak one line of the script with its character's voice",
@@ -461,11 +169,11 @@ def production_tasks(dodo_file: str, command: str | None = None) -> dict:
                 }
         yield {
             "basename": "plan",
-            "actions": [make_plan],
+            "actions": [Action(make_plan)],
             "file_dep": [PRODUCTION_FILE, SCRIPT_FILE] + recordings,
-            "targets": [str(PLAN), str(FINDINGS)],
-            "clean": [(shutil.rmtree, [BUILD / "segments", True]), (shutil.rmtree, [BUILD / "keyframes", True]),
-                      (_remove, [PLAN, FINDINGS])],
+            "targets": [str(BUILD.plan), str(BUILD.findings)],
+            "clean": [(shutil.rmtree, [BUILD.segments, True]), (shutil.rmtree, [BUILD.keyframes, True]),
+                      (_remove, [BUILD.plan, BUILD.findings])],
             "verbosity": 1,
         }
 
@@ -500,7 +208,7 @@ def production_tasks(dodo_file: str, command: str | None = None) -> dict:
 
     return {
         "DOIT_CONFIG": {
-            "dep_file": str(BUILD / ".doit.db"),
+            "dep_file": str(BUILD.state),
             # sqlite3, committed after every finished task: a killed build never corrupts the state and keeps
             # every task it finished (doit_state.py)
             "backend": state_backend(),
@@ -524,9 +232,9 @@ def keyframe_tasks(segments: list[Segment], on_ray: dict | None):
             "doc": "make the picture a segment starts from (from the shot's visual fields, not its dialogue)",
             "actions": [heavy(f"keyframe:{keyframe.id}", make_keyframe, [keyframe.id], on_ray)],
             "meta": {"cache_probe": (keyframe_cached, [keyframe.id])},
-            "file_dep": [str(keyframe_file(keyframe.id, ".json"))]
+            "file_dep": [str(BUILD.keyframe(keyframe.id, ".json"))]
             + cast_references(keyframe.cast),
-            "targets": [str(keyframe_file(keyframe.id))],
+            "targets": [str(BUILD.keyframe(keyframe.id))],
             "clean": True,
             "verbosity": 1,
         }
@@ -536,11 +244,11 @@ def render_tasks(segments: list[Segment], production: Production, on_ray: dict |
     """render:<segment>: the video of each segment, from its anchor frame or keyframes."""
     critic = production.critic.model_dump(mode="json")
     for segment in segments:
-        deps = [str(segment_file(segment.id))]
+        deps = [str(BUILD.segment(segment.id))]
         deps += cast_references(segment.cast)
         if segment.anchor_segment:
-            deps.append(str(frame_file(segment.anchor_segment, "last")))
-        deps += [str(keyframe_file(k)) for k in (segment.start_keyframe, segment.end_keyframe) if k]
+            deps.append(str(BUILD.frame(segment.anchor_segment, "last")))
+        deps += [str(BUILD.keyframe(k)) for k in (segment.start_keyframe, segment.end_keyframe) if k]
         yield {
             "basename": "render", "name": segment.id,
             "doc": "render one segment (from the previous segment's last frame in chain mode, else its keyframe)",
@@ -549,14 +257,14 @@ def render_tasks(segments: list[Segment], production: Production, on_ray: dict |
             "meta": {} if production.critic.retake else {"cache_probe": (render_cached, [segment.id])},
             "file_dep": deps,
             "targets": [str(path) for path in render_targets(segment.id).values()]
-            + [str(record_path(render_file(segment.id)))]
-            + ([str(critic_paths.takes_file(BUILD, segment.id))] if production.critic.retake else []),
+            + [str(record_path(BUILD.render(segment.id)))]
+            + ([str(BUILD.takes_file(segment.id))] if production.critic.retake else []),
             # retakes: their settings choose the take (takes are cached in build/takes/, never re-rolled)
             "uptodate": ([config_changed(critic)] if production.critic.retake else [])
             # a render damaged on disk (its sha256 no longer the recorded one) is made again
-            + [(matches_record, [str(render_file(segment.id))])],
-            "clean": [clean_targets, (forget_record, [render_file(segment.id)])]
-            + ([(shutil.rmtree, [critic_paths.takes_folder(BUILD, segment.id), True])]
+            + [(matches_record, [str(BUILD.render(segment.id))])],
+            "clean": [clean_targets, (forget_record, [BUILD.render(segment.id)])]
+            + ([(shutil.rmtree, [BUILD.takes_folder(segment.id), True])]
                if production.critic.retake else []),
             "verbosity": 1,
         }
@@ -571,11 +279,11 @@ def segment_score_tasks(segments: list[Segment], production: Production, on_ray:
         yield {
             "basename": "score", "name": segment.id,
             "doc": "score one segment's render (critic.metrics) and cut its thumbnails",
-            "actions": [heavy(f"score:{segment.id}", score_segment, [segment.id, critic], on_ray)],
-            "file_dep": [str(segment_file(segment.id)), str(render_file(segment.id))]
-            + ([str(critic_paths.takes_file(BUILD, segment.id))] if production.critic.retake else []),
-            "targets": [str(score_file(segment.id)), str(critic_paths.features_file(BUILD, segment.id))]
-            + [str(p) for p in critic_paths.thumb_files(BUILD, segment.id, len(segment.shots))],
+            "actions": [heavy(f"score:{segment.id}", score_render, [segment.id, critic], on_ray)],
+            "file_dep": [str(BUILD.segment(segment.id)), str(BUILD.render(segment.id))]
+            + ([str(BUILD.takes_file(segment.id))] if production.critic.retake else []),
+            "targets": [str(BUILD.score(segment.id)), str(BUILD.features(segment.id))]
+            + [str(p) for p in BUILD.thumbs(segment.id, len(segment.shots))],
             "uptodate": [config_changed(segment_scoring)],
             "clean": True,
         }
@@ -589,44 +297,45 @@ def film_tasks(segments: list[Segment], production: Production, voice: dict | No
         "basename": "stitch",
         "doc": "join the renders into build/film.mp4 (video not re-encoded; speech mixed in as AAC) and write "
                "build/film.srt, film.vtt and film.otio",
-        "actions": [(stitch_film, [ids, bool(voice)])],
-        "file_dep": [str(PLAN)] + [str(render_file(i)) for i in ids] + [str(segment_file(i)) for i in ids]
-        + ([str(speech_file(line["id"])) for line in planned_dialogue()] if voice else []),
-        "targets": [str(FILM), str(SUBTITLES), str(WEB_SUBTITLES), str(TIMELINE), str(record_path(FILM))],
-        "uptodate": [(matches_record, [str(FILM)])],  # a damaged film.mp4 is stitched again
-        "clean": [clean_targets, (forget_record, [FILM])],
+        "actions": [(Action(stitch_film), [ids, bool(voice)])],
+        "file_dep": [str(BUILD.plan)] + [str(BUILD.render(i)) for i in ids] + [str(BUILD.segment(i)) for i in ids]
+        + ([str(BUILD.line(line["id"])) for line in planned_dialogue()] if voice else []),
+        "targets": [str(BUILD.film), str(BUILD.subtitles), str(BUILD.web_subtitles), str(BUILD.timeline), 
+                    str(record_path(BUILD.film))],
+        "uptodate": [(matches_record, [str(BUILD.film)])],  # a damaged film.mp4 is stitched again
+        "clean": [clean_targets, (forget_record, [BUILD.film])],
     }
     yield {
         "basename": "score", "name": "film",
         "doc": "score the film: joins, alignment across shots, means, the film rubric (build/scores/_film.json)",
-        "actions": [(score_film, [ids])],
-        "file_dep": [str(PLAN)] + [str(score_file(i)) for i in ids]
-        + [str(frame_file(i, which)) for i in ids for which in ("first", "last")],
-        "targets": [str(critic_paths.film_score_file(BUILD))],
+        "actions": [(Action(score_film), [ids])],
+        "file_dep": [str(BUILD.plan)] + [str(BUILD.score(i)) for i in ids]
+        + [str(BUILD.frame(i, which)) for i in ids for which in ("first", "last")],
+        "targets": [str(BUILD.film_score)],
         "uptodate": [config_changed({"metrics": critic["metrics"], "judge": critic["judge"]})],
         "clean": True,
     }
     yield {
         "basename": "score", "name": "script",
         "doc": "score the script: rule-based rubric from the validators, and the judge's (build/scores/_script.json)",
-        "actions": [score_script],
-        "file_dep": [SCRIPT_FILE, str(FINDINGS)],
-        "targets": [str(critic_paths.script_score_file(BUILD))],
+        "actions": [Action(score_script)],
+        "file_dep": [SCRIPT_FILE, str(BUILD.findings)],
+        "targets": [str(BUILD.script_score)],
         "uptodate": [config_changed({"source": production.scripter_inputs_digest(), "metrics": critic["metrics"],
                                      "judge": critic["judge"]})],
         "clean": True,
     }
     # the segment files too: the report shows each shot's script (a description edit renders the same picture)
-    report_deps = [str(PLAN), str(FINDINGS), str(FILM)] + [str(score_file(i)) for i in ids]
-    report_deps += [str(segment_file(i)) for i in ids]
-    report_deps += [str(critic_paths.film_score_file(BUILD)), str(critic_paths.script_score_file(BUILD))]
-    report_deps += [str(p) for s in segments for p in critic_paths.thumb_files(BUILD, s.id, len(s.shots))]
+    report_deps = [str(BUILD.plan), str(BUILD.findings), str(BUILD.film)] + [str(BUILD.score(i)) for i in ids]
+    report_deps += [str(BUILD.segment(i)) for i in ids]
+    report_deps += [str(BUILD.film_score), str(BUILD.script_score)]
+    report_deps += [str(p) for s in segments for p in BUILD.thumbs(s.id, len(s.shots))]
     yield {
         "basename": "report",
         "doc": "write build/report.html: per shot its frames, script and scores; the film's scores and plot",
-        "actions": [(write_report, [ids])],
+        "actions": [(Action(write_report), [ids])],
         "file_dep": report_deps,
-        "targets": [str(REPORT)],
+        "targets": [str(BUILD.report)],
         "clean": True,
     }
 
@@ -634,28 +343,28 @@ def film_tasks(segments: list[Segment], production: Production, voice: dict | No
 def variant_tasks(production: Production):
     """Ablations: each variant is a production of its own under build/variants/<name>/ (critic/compare.py)."""
     for name in production.variants:
-        variant_build = BUILD / "variants" / name / BUILD_DIR
+        variant = BUILD.variant(name)
         yield {
             "basename": "variant", "name": name,
             "doc": "build a variant of this production (production.yaml: variants) in build/variants/",
-            "actions": [(make_variant, [name])],
+            "actions": [(Action(make_variant), [name])],
             "file_dep": [PRODUCTION_FILE, SCRIPT_FILE] + sorted({m.reference for m in production.cast
                                                                  if m.reference}),
-            "targets": [str(critic_paths.film_score_file(variant_build)),
-                        str(critic_paths.script_score_file(variant_build))],
-            "clean": [(shutil.rmtree, [BUILD / "variants" / name, True])],
+            "targets": [str(variant.film_score),
+                        str(variant.script_score)],
+            "clean": [(shutil.rmtree, [BUILD.variant_folder(name), True])],
             "verbosity": 1,
         }
     if production.variants:
-        variant_scores = [str(f(BUILD / "variants" / name / BUILD_DIR)) for name in production.variants
-                          for f in (critic_paths.film_score_file, critic_paths.script_score_file)]
+        variant_scores = [str(path) for name in production.variants
+                          for path in (BUILD.variant(name).film_score, BUILD.variant(name).script_score)]
         yield {
             "basename": "compare",
             "doc": "write build/compare.md and compare.json: every metric and rubric of the build and its variants",
-            "actions": [(make_comparison, [list(production.variants)])],
-            "file_dep": [str(critic_paths.film_score_file(BUILD)), str(critic_paths.script_score_file(BUILD))]
+            "actions": [(Action(make_comparison), [list(production.variants)])],
+            "file_dep": [str(BUILD.film_score), str(BUILD.script_score)]
             + variant_scores,
-            "targets": [str(COMPARISON), str(COMPARISON.with_suffix(".json"))],
+            "targets": [str(BUILD.comparison), str(BUILD.comparison.with_suffix(".json"))],
             "clean": True,
         }
 

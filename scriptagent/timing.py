@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from .production import MAX_SHOT_SECONDS, Shot
+from .schema import MAX_SHOT_SECONDS, Shot
 
 DEFAULT_WORDS_PER_SECOND = 2.6  # an unhurried film-dialogue pace
 MIN_LINE_SECONDS = 0.6  # even "No." takes a breath to land

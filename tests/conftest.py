@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from scriptagent.bench import edit_shot  # noqa: F401 - for the tests: a hand edit of one shot in script.yaml
+from scriptagent.bench import edit_script, shot_in
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "productions" / "demo"
@@ -93,3 +93,16 @@ def make_production(folder: Path, anchoring: str = "chain", text: str | None = N
 @pytest.fixture
 def small(tmp_path) -> Path:
     return make_production(tmp_path / "small")
+
+
+def edit_shot(folder: Path, shot_id: str, key: str, value) -> None:
+    """Change one field of one shot in script.yaml (`line`: its first dialogue line), as a user editing by hand."""
+
+    def change(data) -> None:
+        shot = shot_in(data, shot_id)
+        if key == "line":
+            shot["dialogue"][0]["line"] = value
+        else:
+            shot[key] = value
+
+    edit_script(folder, change)

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from conftest import make_production
 
-# RENDERER_VERSION: the plan reads it from the backend's module, so segments match a normal build's
-from scriptagent.director.animatic import RENDERER_VERSION, AnimaticRenderer  # noqa: F401
+# a subclass: the plan reads its version from the class, so segments match a normal build's
+from scriptagent.director.animatic import AnimaticRenderer
 from scriptagent.errors import BackendError
 
 TESTS = Path(__file__).resolve().parent
@@ -59,9 +59,9 @@ class FlakyAnimatic(AnimaticRenderer):
 
 
 def install() -> None:
-    from scriptagent import director
+    from scriptagent import registry
 
-    director.BACKENDS["animatic"] = "reliability_support:FlakyAnimatic"
+    registry.RENDERERS["animatic"] = "reliability_support:FlakyAnimatic"
 
 
 def make_flaky_production(folder: Path, anchoring: str = "chain") -> Path:

@@ -10,9 +10,10 @@ from PIL import Image
 
 from scriptagent.director.animatic import (MOUTH_STEPS, RENDERER_VERSION, AnimaticRenderer, ShotPlan, draw_portrait,
                                            parse_appearance, parse_position)
-from scriptagent.director.video import probe, read_frames, save_png
+from scriptagent.media import probe, read_frames, save_png
 from scriptagent.errors import BackendError
-from scriptagent.production import AnimaticDirectorConfig, Segment, SegmentCastMember, SegmentShot, Shot, TimedLine
+from scriptagent.plan import Segment, SegmentCastMember, SegmentShot, TimedLine
+from scriptagent.schema import AnimaticDirectorConfig, Shot
 
 FPS = 12
 SIZE = (96, 64)
@@ -24,7 +25,7 @@ CAST = {
 TWO = [("ana", "left third, facing right"), ("ben", "right third, facing left")]
 
 
-def piece(shot_id="sh01", seconds=1.0, size="wide", move="static", angle="eye-level", characters=TWO,
+def shot_part(shot_id="sh01", seconds=1.0, size="wide", move="static", angle="eye-level", characters=TWO,
           lines=(), transition="cut", part=1, parts=1, frames=None, offset=0) -> SegmentShot:
     """One SegmentShot; `lines` are (speaker, text, start, end) in shot seconds."""
     shot_frames = round(seconds * FPS)
@@ -38,11 +39,11 @@ def piece(shot_id="sh01", seconds=1.0, size="wide", move="static", angle="eye-le
                        offset_frames=offset, part=part, parts=parts, subtitles=subtitles)
 
 
-def segment(*pieces: SegmentShot, setting=DRY, subtitles=False, slate=False, cast=None, size=SIZE,
+def segment(*shot_parts: SegmentShot, setting=DRY, subtitles=False, slate=False, cast=None, size=SIZE,
             first_frame=0, look="") -> Segment:
-    return Segment(id=pieces[0].shot.id, scene_id="scene", setting=setting, first_frame=first_frame,
-                   frames=sum(p.frames for p in pieces), fps=FPS, resolution=size, look=look, slate=slate,
-                   subtitles=subtitles, seed=5, anchoring="chain", shots=list(pieces), cast=cast or CAST,
+    return Segment(id=shot_parts[0].shot.id, scene_id="scene", setting=setting, first_frame=first_frame,
+                   frames=sum(p.frames for p in shot_parts), fps=FPS, resolution=size, look=look, slate=slate,
+                   subtitles=subtitles, seed=5, anchoring="chain", shots=list(shot_parts), cast=cast or CAST,
                    director=AnimaticDirectorConfig().model_dump(mode="json"), renderer_version=RENDERER_VERSION)
 
 
@@ -66,7 +67,7 @@ CODEC_LOSS = 8  # mean absolute difference H.264 (crf 20, 4:2:0 chroma) leaves o
 
 
 def test_renders_every_frame_and_its_first_and_last_picture(tmp_path):
-    seg = segment(piece("sh01", 1.0), piece("sh02", 1.5, size="close-up", move="dolly-in"))
+    seg = segment(shot_part("sh01", 1.0), shot_part("sh02", 1.5, size="close-up", move="dolly-in"))
     video, first, last = render(tmp_path, seg, "out")
     frames, seconds = probe(video)
     assert frames == seg.frames == 30
@@ -83,9 +84,9 @@ def test_renders_every_frame_and_its_first_and_last_picture(tmp_path):
 
 def test_continuation_starts_exactly_on_the_anchor(tmp_path):
     # a 2 s shot split into two segments of 12 frames; the second is conditioned on the first's last frame
-    head = segment(piece("sh01", 2.0, move="pan-right", part=1, parts=2, frames=12, offset=0))
+    head = segment(shot_part("sh01", 2.0, move="pan-right", part=1, parts=2, frames=12, offset=0))
     _, _, head_last = render(tmp_path, head, "head")
-    tail = segment(piece("sh01", 2.0, move="pan-right", part=2, parts=2, frames=12, offset=12), first_frame=12)
+    tail = segment(shot_part("sh01", 2.0, move="pan-right", part=2, parts=2, frames=12, offset=12), first_frame=12)
     video, tail_first, tail_last = render(tmp_path, tail, "tail", anchor=head_last)
     assert np.array_equal(pixels(tail_first), pixels(head_last))
     assert difference(next(read_frames(video)), pixels(head_last)) < CODEC_LOSS
@@ -102,7 +103,7 @@ def test_continuation_starts_exactly_on_the_anchor(tmp_path):
 def test_an_anchor_does_not_replace_the_first_frame_of_a_new_shot(tmp_path):
     noise = np.random.default_rng(2).integers(0, 256, (SIZE[1], SIZE[0], 3), dtype=np.uint8)
     save_png(noise, tmp_path / "noise.png")
-    seg = segment(piece("sh02", 1.0))
+    seg = segment(shot_part("sh02", 1.0))
     _, with_anchor, _ = render(tmp_path, seg, "anchored", anchor=tmp_path / "noise.png")
     _, without, _ = render(tmp_path, seg, "plain")
     assert np.array_equal(pixels(with_anchor), pixels(without))
@@ -111,20 +112,20 @@ def test_an_anchor_does_not_replace_the_first_frame_of_a_new_shot(tmp_path):
 def test_dissolve_starts_from_the_anchor_and_fade_in_from_black(tmp_path):
     anchor = np.full((SIZE[1], SIZE[0], 3), (240, 20, 200), np.uint8)
     save_png(anchor, tmp_path / "anchor.png")
-    dissolve = segment(piece("sh03", 1.0, transition="dissolve"))
+    dissolve = segment(shot_part("sh03", 1.0, transition="dissolve"))
     video, first, last = render(tmp_path, dissolve, "dissolve", anchor=tmp_path / "anchor.png")
     assert difference(pixels(first), anchor) < 1
     frames = list(read_frames(video))
     mid = frames[3]  # 0.25 s: half way
     assert 20 < difference(mid, anchor) < difference(pixels(last), anchor)
 
-    _, fade_first, fade_last = render(tmp_path, segment(piece("sh04", 1.0, transition="fade-in")), "fade")
+    _, fade_first, fade_last = render(tmp_path, segment(shot_part("sh04", 1.0, transition="fade-in")), "fade")
     assert pixels(fade_first).max() == 0
     assert pixels(fade_last).mean() > 40
 
 
 def test_same_segment_gives_the_same_bytes(tmp_path):
-    seg = segment(piece("sh01", 1.0, move="handheld", lines=[("ana", "Hello there.", 0.1, 0.8)]),
+    seg = segment(shot_part("sh01", 1.0, move="handheld", lines=[("ana", "Hello there.", 0.1, 0.8)]),
                   setting="a night street in the rain, sodium lamps", subtitles=True, slate=True)
     outputs = {}
 
@@ -141,33 +142,33 @@ def test_same_segment_gives_the_same_bytes(tmp_path):
 
 
 def test_close_up_differs_from_wide(tmp_path):
-    _, _, wide = render(tmp_path, segment(piece(size="wide")), "wide")
-    _, _, close = render(tmp_path, segment(piece(size="close-up")), "close")
+    _, _, wide = render(tmp_path, segment(shot_part(size="wide")), "wide")
+    _, _, close = render(tmp_path, segment(shot_part(size="close-up")), "close")
     assert difference(pixels(wide), pixels(close)) > 15
 
 
 @pytest.mark.parametrize("move", ["pan-left", "tilt-up", "dolly-in", "zoom-out", "tracking-right", "handheld"])
 def test_camera_movement_changes_the_picture(tmp_path, move):
-    _, first, last = render(tmp_path, segment(piece(size="medium", move=move)), move)
+    _, first, last = render(tmp_path, segment(shot_part(size="medium", move=move)), move)
     assert difference(pixels(first), pixels(last)) > 5
 
 
 def test_static_shot_holds_still(tmp_path):
-    video, first, last = render(tmp_path, segment(piece(size="medium")), "static")
+    video, first, last = render(tmp_path, segment(shot_part(size="medium")), "static")
     assert np.array_equal(pixels(first), pixels(last))
     frames = list(read_frames(video))
     assert max(difference(frames[0], frame) for frame in frames) < 1
 
 
 def test_rain_moves_even_in_a_static_shot(tmp_path):
-    _, first, last = render(tmp_path, segment(piece(), setting="a platform at night in the rain"), "rain")
+    _, first, last = render(tmp_path, segment(shot_part(), setting="a platform at night in the rain"), "rain")
     assert difference(pixels(first), pixels(last)) > 0.5
 
 
 def test_subtitles_and_slate_are_on_the_video_not_on_the_pictures(tmp_path):
     lines = [("ana", "This line is on screen.", 0.0, 0.9)]
-    plain = segment(piece(size="medium", lines=lines))
-    marked = segment(piece(size="medium", lines=lines), subtitles=True, slate=True)
+    plain = segment(shot_part(size="medium", lines=lines))
+    marked = segment(shot_part(size="medium", lines=lines), subtitles=True, slate=True)
     plain_video, plain_first, plain_last = render(tmp_path, plain, "plain")
     marked_video, marked_first, marked_last = render(tmp_path, marked, "marked")
     assert plain_first.read_bytes() == marked_first.read_bytes()
@@ -185,8 +186,8 @@ def test_subtitles_and_slate_are_on_the_video_not_on_the_pictures(tmp_path):
 
 def test_speaker_mouth_moves(tmp_path):
     lines = [("ana", "I talk and talk.", 0.0, 1.0)]
-    talking = segment(piece(size="close-up", characters=[TWO[0]], lines=lines))
-    silent = segment(piece(size="close-up", characters=[TWO[0]]))
+    talking = segment(shot_part(size="close-up", characters=[TWO[0]], lines=lines))
+    silent = segment(shot_part(size="close-up", characters=[TWO[0]]))
     talking_frames = list(read_frames(render(tmp_path, talking, "talking")[0]))
     silent_frames = list(read_frames(render(tmp_path, silent, "silent")[0]))
     assert max(difference(a, b) for a, b in zip(talking_frames, silent_frames)) > 0.3
@@ -205,12 +206,12 @@ def test_a_held_shot_draws_each_of_its_pictures_once(tmp_path, monkeypatch):
 
     monkeypatch.setattr(ShotPlan, "_draw_picture", counting)
     lines = [("ana", "I talk and talk and talk.", 0.0, 2.0)]
-    seg = segment(piece(size="medium", seconds=2.0, lines=lines), subtitles=True, slate=True)
+    seg = segment(shot_part(size="medium", seconds=2.0, lines=lines), subtitles=True, slate=True)
     video, _, _ = render(tmp_path, seg, "held")
     assert probe(video)[0] == 24
     assert 2 <= len(drawn) <= MOUTH_STEPS + 1  # the mouth's few openings, not 24 pictures
     drawn.clear()
-    render(tmp_path, segment(piece(size="medium", seconds=2.0, move="pan-left")), "moving")
+    render(tmp_path, segment(shot_part(size="medium", seconds=2.0, move="pan-left")), "moving")
     assert len(drawn) == 24  # a moving camera: every frame its own picture
 
 
@@ -221,9 +222,9 @@ def centre_of_change(picture, empty) -> float:
 
 
 def test_position_text_places_the_figure(tmp_path):
-    _, _, empty = render(tmp_path, segment(piece(characters=[])), "empty")
-    _, _, left = render(tmp_path, segment(piece(characters=[("ana", "left third, facing right")])), "left")
-    _, _, right = render(tmp_path, segment(piece(characters=[("ana", "right third, facing left")])), "right")
+    _, _, empty = render(tmp_path, segment(shot_part(characters=[])), "empty")
+    _, _, left = render(tmp_path, segment(shot_part(characters=[("ana", "left third, facing right")])), "left")
+    _, _, right = render(tmp_path, segment(shot_part(characters=[("ana", "right third, facing left")])), "right")
     assert abs(centre_of_change(pixels(left), pixels(empty)) - 1 / 3) < 0.08
     assert abs(centre_of_change(pixels(right), pixels(empty)) - 2 / 3) < 0.08
 
@@ -231,17 +232,17 @@ def test_position_text_places_the_figure(tmp_path):
 def test_over_the_shoulder_puts_a_dark_shoulder_in_the_foreground(tmp_path):
     speaker = ("ana", "left third, facing right")
     shoulder = ("ben", "foreground right, back to camera (over the shoulder)")
-    _, _, alone = render(tmp_path, segment(piece(size="over-the-shoulder", characters=[speaker])), "alone")
-    _, _, ots = render(tmp_path, segment(piece(size="over-the-shoulder", characters=[speaker, shoulder])), "ots")
+    _, _, alone = render(tmp_path, segment(shot_part(size="over-the-shoulder", characters=[speaker])), "alone")
+    _, _, ots = render(tmp_path, segment(shot_part(size="over-the-shoulder", characters=[speaker, shoulder])), "ots")
     width, height = SIZE
     corner = np.s_[height // 2:, width * 3 // 4:]
     assert pixels(ots)[corner].mean() < pixels(alone)[corner].mean() - 30
 
 
 def test_angles_change_the_picture(tmp_path):
-    _, _, level = render(tmp_path, segment(piece(size="full")), "level")
+    _, _, level = render(tmp_path, segment(shot_part(size="full")), "level")
     for angle in ("high", "low", "dutch"):
-        _, _, tilted = render(tmp_path, segment(piece(size="full", angle=angle)), angle)
+        _, _, tilted = render(tmp_path, segment(shot_part(size="full", angle=angle)), angle)
         assert difference(pixels(level), pixels(tilted)) > 10, angle
 
 
@@ -249,7 +250,7 @@ def test_reference_image_becomes_the_face(tmp_path):
     portrait = Image.new("RGB", (64, 64), (0, 255, 0))  # unmistakable
     portrait.save(tmp_path / "ana.png")
     cast = dict(CAST, ana=SegmentCastMember(name="Ana", appearance="red coat", reference="ana.png"))
-    shot = piece(size="close-up", characters=[("ana", "center, facing camera")])
+    shot = shot_part(size="close-up", characters=[("ana", "center, facing camera")])
     _, _, drawn = render(tmp_path, segment(shot), "drawn")
     _, _, pasted = render(tmp_path, segment(shot, cast=cast), "pasted")
     green = (pixels(pasted)[..., 1] > 200) & (pixels(pasted)[..., 0] < 60)

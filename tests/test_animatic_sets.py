@@ -10,7 +10,7 @@ import sys
 
 import numpy as np
 import pytest
-from test_animatic import difference, piece, pixels, render, segment
+from test_animatic import difference, shot_part, pixels, render, segment
 
 from scriptagent.director import animatic
 from scriptagent.director.animatic import SetDesign, split_heading, time_of_day
@@ -22,7 +22,7 @@ NAMES = itertools.count()
 
 def picture(tmp_path, setting: str, name: str | None = None, size="wide", characters=(), **shot) -> np.ndarray:
     """The first picture of a one-shot segment at 160x90 (no overlays), as int16 pixels."""
-    seg = segment(piece("sh01", 0.25, size=size, characters=list(characters), **shot), setting=setting, size=SMALL)
+    seg = segment(shot_part("sh01", 0.25, size=size, characters=list(characters), **shot), setting=setting, size=SMALL)
     _, first, _ = render(tmp_path, seg, name or f"picture{next(NAMES)}")
     return pixels(first)
 
@@ -198,7 +198,7 @@ def test_every_framing_of_a_heading_set_renders(tmp_path, size, angle):
 # --- the invariants -------------------------------------------------------------------------------------------------
 
 def test_a_render_does_not_depend_on_its_place_in_the_film(tmp_path):
-    shot = piece("sh01", 1.0, size="medium", move="dolly-in", lines=[("ana", "Hello.", 0.1, 0.8)])
+    shot = shot_part("sh01", 1.0, size="medium", move="dolly-in", lines=[("ana", "Hello.", 0.1, 0.8)])
     setting = "EXT. CITY STREET - NIGHT. Rain lashes the neon."
     early = render(tmp_path, segment(shot, setting=setting, subtitles=True, first_frame=0), "early")
     late = render(tmp_path, segment(shot, setting=setting, subtitles=True, first_frame=977), "late")
@@ -207,13 +207,13 @@ def test_a_render_does_not_depend_on_its_place_in_the_film(tmp_path):
 
 
 def test_a_heading_set_is_the_same_bytes_in_another_process(tmp_path):
-    seg = segment(piece("sh01", 0.5, size="wide", move="pan-left", lines=[("ana", "Hi.", 0.0, 0.4)]),
+    seg = segment(shot_part("sh01", 0.5, size="wide", move="pan-left", lines=[("ana", "Hi.", 0.0, 0.4)]),
                   setting="EXT. GOLDEN GATE BRIDGE - DAWN. Fog rolls in over the water.", look="35mm film, tungsten",
                   size=SMALL, subtitles=True, slate=True)
     video, first, last = render(tmp_path, seg, "here")
     (tmp_path / "segment.json").write_text(seg.model_dump_json())
     code = ("import sys; from pathlib import Path; "
-            "from scriptagent.director.animatic import AnimaticRenderer; from scriptagent.production import Segment; "
+            "from scriptagent.director.animatic import AnimaticRenderer; from scriptagent.plan import Segment; "
             "seg = Segment.model_validate_json(Path(sys.argv[1]).read_text()); out = Path(sys.argv[2]); "
             "AnimaticRenderer(seg.director).render(seg, out, None, out / 'v.mp4', out / 'f.png', out / 'l.png')")
     other = tmp_path / "there"
@@ -234,7 +234,7 @@ def test_an_encoder_failure_is_reported_and_leaves_no_video(tmp_path, monkeypatc
             raise BackendError("ffmpeg failed to encode (test)")
 
     monkeypatch.setattr(animatic.FrameWriter, "write", failing)
-    seg = segment(piece("sh01", 2.0, size="medium", move="pan-right"), setting="EXT. PARK - DAY")
+    seg = segment(shot_part("sh01", 2.0, size="medium", move="pan-right"), setting="EXT. PARK - DAY")
     with pytest.raises(BackendError, match="test"):
         render(tmp_path, seg, "failed")
     assert not (tmp_path / "failed" / "video.mp4").exists()

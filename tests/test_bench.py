@@ -28,7 +28,7 @@ def test_director_benchmark_times_the_bare_call_and_the_whole_render(tmp_path):
     import diffusers_tiny
     from test_diffusers_director import production
 
-    from scriptagent.director.video import probe, read_frames
+    from scriptagent.media import probe, read_frames
 
     model = diffusers_tiny.VIDEO_BUILDERS["wan-i2v"](tmp_path / "wan")
     folder = production(tmp_path / "film", "wan-i2v", model, anchoring="none")

@@ -8,12 +8,11 @@ import shutil
 import subprocess
 
 import imageio_ffmpeg
-from ruamel.yaml import YAML
 
-from conftest import DEMO, cached, cli, doit, executed, make_production, up_to_date
+from conftest import DEMO, cached, cli, doit, edit_script, executed, make_production, shot_in, up_to_date
 
-from scriptagent.director.video import probe
-from scriptagent.production import load_production
+from scriptagent.media import probe
+from scriptagent.schema import load_production
 from scriptagent.scripter import render_script_file, script_inputs_digest, script_state, write_script
 
 
@@ -25,21 +24,6 @@ def segment_scores(output: str) -> list[str]:
     """The score tasks of segments that ran (score:film and score:script score the whole film and the script)."""
     return [task for task in executed(output) if task.startswith("score:") and task not in ("score:film",
                                                                                             "score:script")]
-
-
-def edit_script(folder, change) -> None:
-    """Edit script.yaml as a user would: load, change one shot, save (round trip keeps the rest)."""
-    yaml = YAML()
-    yaml.width = 4096
-    path = folder / "script.yaml"
-    data = yaml.load(path.read_text())
-    change(data)
-    with path.open("w") as f:
-        yaml.dump(data, f)
-
-
-def shot(data, shot_id):
-    return next(s for scene in data["scenes"] for s in scene["shots"] if s["id"] == shot_id)
 
 
 def segment_ids(folder) -> list[str]:
@@ -73,8 +57,8 @@ def test_full_build_then_noop(small):
 
     subtitles = (small / "build" / "film.srt").read_text()
     assert "Ana: You're up early." in subtitles and "Ben: Terrified." in subtitles
-    pieces = sum(len(segment["shots"]) for segment in plan["segments"])  # a strip of 3 frames per shot (part)
-    assert (small / "build" / "report.html").read_text().count("<img") == 3 * pieces
+    shot_parts = sum(len(segment["shots"]) for segment in plan["segments"])  # a strip of 3 frames per shot (part)
+    assert (small / "build" / "report.html").read_text().count("<img") == 3 * shot_parts
 
     second = doit(small)
     assert executed(second.stdout) == []
@@ -104,7 +88,7 @@ def test_clean_removes_artifacts_and_keeps_the_script(small):
 def test_dialogue_edit_rebuilds_one_render_without_anchoring(tmp_path):
     folder = make_production(tmp_path / "p", anchoring="none")
     doit(folder)
-    edit_script(folder, lambda data: shot(data, "sh03")["dialogue"][0].__setitem__("line", "Couldn't sleep at all."))
+    edit_script(folder, lambda data: shot_in(data, "sh03")["dialogue"][0].__setitem__("line", "Couldn't sleep at all."))
     result = doit(folder)
     target = [i for i in segment_ids(folder) if "sh03" in _shots_of(folder, i)]
     assert renders(result.stdout) == [f"render:{i}" for i in target] and len(target) == 1
@@ -119,7 +103,7 @@ def test_one_shot_edit_rebuilds_only_its_segment(tmp_path):
     folder = make_production(tmp_path / "p", anchoring="none")
     doit(folder)
     before = {i: (folder / "build" / "renders" / f"{i}.mp4").read_bytes() for i in segment_ids(folder)}
-    edit_script(folder, lambda data: shot(data, "sh02").__setitem__("camera_movement", "pan-left"))
+    edit_script(folder, lambda data: shot_in(data, "sh02").__setitem__("camera_movement", "pan-left"))
     second = doit(folder)
     target = next(i for i in segment_ids(folder) if "sh02" in _shots_of(folder, i))
     assert renders(second.stdout) == [f"render:{target}"]
@@ -139,23 +123,25 @@ def test_chain_edit_cascades_only_while_the_anchor_frame_changes(small):
     ids = segment_ids(small)
     # the description is not drawn by the animatic: the edited segment re-renders (a video model would read
     # it), its last frame comes out byte-identical, and so nothing downstream re-renders
-    edit_script(small, lambda data: shot(data, "sh02").__setitem__("description", "Ana leans on the counter."))
+    edit_script(small, lambda data: shot_in(data, "sh02").__setitem__("description", "Ana leans on the counter."))
     second = doit(small)
     edited = [i for i in ids if "sh02" in _shots_of(small, i)]
     assert [t.split(":", 1)[1] for t in renders(second.stdout)] == edited
 
     # a camera move changes the last frame: every later segment of the scene whose anchor changed re-renders
     last_frames = {i: (small / "build" / "frames" / f"{i}.last.png").read_bytes() for i in ids}
-    edit_script(small, lambda data: shot(data, "sh02").__setitem__("camera_movement", "pan-right"))
+    edit_script(small, lambda data: shot_in(data, "sh02").__setitem__("camera_movement", "pan-right"))
     third = doit(small)
     ran = [t.split(":", 1)[1] for t in renders(third.stdout)]
-    assert ran and ran[0] == edited[0]
     changed = [i for i in ids if (small / "build" / "frames" / f"{i}.last.png").read_bytes() != last_frames[i]]
-    for previous, current in zip(ids, ids[1:]):
-        if current in ran and current not in edited:
-            assert previous in changed  # re-rendered only because its anchor changed
-        if previous in changed and previous in ran:
-            assert current in ran  # and every changed anchor cascades
+    anchor = {segment["id"]: segment["anchor"] for segment in
+              json.loads((small / "build" / "plan.json").read_text())["segments"]}  # chain: the segment before
+    assert edited == ["sh02"] and changed[:1] == ["sh02"]  # the camera move changed the edited segment's last frame
+    # exactly the edited segment and those whose anchor frame changed re-render: no more, no fewer
+    assert ran == [i for i in ids if i in edited or anchor[i] in changed]
+    assert set(changed) <= set(ran)  # a segment that did not re-render kept its last frame
+    assert ran[:2] == ["sh02", "sh03"]  # the cascade happened: sh03 starts from sh02's new last frame ...
+    assert ran != ids[ids.index("sh02"):]  # ... and stopped where a re-rendered last frame came out the same
 
 
 def test_parallel_build_gives_the_same_bytes(tmp_path):
@@ -171,7 +157,7 @@ def test_parallel_build_gives_the_same_bytes(tmp_path):
 
 def test_edited_script_is_never_overwritten(small):
     doit(small)
-    edit_script(small, lambda data: shot(data, "sh01").__setitem__("description", "My own opening."))
+    edit_script(small, lambda data: shot_in(data, "sh01").__setitem__("description", "My own opening."))
     text = (small / "script.yaml").read_text()
     production = small / "production.yaml"
     production.write_text(production.read_text().replace("seed: 3", "seed: 4"))

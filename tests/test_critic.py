@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
 from conftest import SMALL_PRODUCTION, doit, edit_shot, executed, make_production
 from critic_helpers import save_tiny_clip
 
-from scriptagent.critic import metrics
-from scriptagent.critic.scoring import Encoders, film_alignment, join_scores, measure_segment
+from scriptagent.critic.metrics.base import JoinEnd
+from scriptagent.critic.metrics.clip_based import BackgroundConsistency, film_alignment
+from scriptagent.critic.metrics.dynamic import flow_frame, flow_magnitude, motion
+from scriptagent.critic.scoring import Encoders, measure_frames, sample_indices
 from scriptagent.director import plan_segments
-from scriptagent.production import CriticConfig, Production, Script
+from scriptagent.schema import CriticConfig, Production, Script
 
 COLOURS = {"red": (230, 20, 20), "green": (20, 200, 40), "blue": (30, 40, 220), "yellow": (230, 220, 30)}
 SIZE = (48, 32)  # width, height
@@ -54,13 +57,13 @@ def plain(colour: str) -> np.ndarray:
     return np.full((SIZE[1], SIZE[0], 3), COLOURS[colour], np.uint8)
 
 
-def score_film(segments, frames_for_piece, metric_names=("vsa", "background_consistency")):
+def score_film(segments, frames_for_part, metric_names=("vsa", "background_consistency")):
     critic = CriticConfig(metrics=list(metric_names), sample_fps=4)
-    encoders = Encoders(clip=ColourEncoder(), subject=ColourEncoder())
+    encoders = Encoders({"clip_model": ColourEncoder(), "subject_model": ColourEncoder()})
     measures = {}
     for segment in segments:
-        frames = [frame for piece in segment.shots for frame in frames_for_piece(piece)]
-        measures[segment.id] = measure_segment(segment, frames, critic, encoders)
+        frames = [frame for shot_part in segment.shots for frame in frames_for_part(shot_part)]
+        measures[segment.id] = measure_frames(segment, frames, critic, encoders)
     return measures, film_alignment({i: m.features for i, m in measures.items()})
 
 
@@ -70,8 +73,8 @@ def test_shots_shown_in_the_wrong_windows_score_lower_temporal_accuracy():
     colour_of = {f"sh{k + 1:02d}": colour for k, colour in enumerate(colours)}
     shifted = {f"sh{k + 1:02d}": colours[(k + 1) % len(colours)] for k in range(len(colours))}
 
-    right, right_film = score_film(segments, lambda piece: [plain(colour_of[piece.shot.id])] * piece.frames)
-    wrong, wrong_film = score_film(segments, lambda piece: [plain(shifted[piece.shot.id])] * piece.frames)
+    right, right_film = score_film(segments, lambda shot_part: [plain(colour_of[shot_part.shot.id])] * shot_part.frames)
+    wrong, wrong_film = score_film(segments, lambda shot_part: [plain(shifted[shot_part.shot.id])] * shot_part.frames)
 
     assert right_film["temporal_accuracy"] == 1.0
     assert wrong_film["temporal_accuracy"] == 0.0
@@ -88,28 +91,30 @@ def test_a_cut_inside_a_segment_scores_lower_continuity():
     segments = colour_film(["red"], max_segment_seconds=2.0)
     (segment,) = segments
 
-    def steady(piece):
-        return [plain("red")] * piece.frames
+    def steady(shot_part):
+        return [plain("red")] * shot_part.frames
 
-    def cut(piece):
-        half = piece.frames // 2
-        return [plain("red")] * half + [plain("blue")] * (piece.frames - half)
+    def cut(shot_part):
+        half = shot_part.frames // 2
+        return [plain("red")] * half + [plain("blue")] * (shot_part.frames - half)
 
     critic = CriticConfig(metrics=["continuity", "subject_consistency", "background_consistency"], sample_fps=4)
-    encoders = Encoders(clip=ColourEncoder(), subject=ColourEncoder())
-    smooth = measure_segment(segment, steady(segment.shots[0]), critic, encoders).score["shots"][0]
-    broken = measure_segment(segment, cut(segment.shots[0]), critic, encoders).score["shots"][0]
+    encoders = Encoders({"clip_model": ColourEncoder(), "subject_model": ColourEncoder()})
+    smooth = measure_frames(segment, steady(segment.shots[0]), critic, encoders).score["shots"][0]
+    broken = measure_frames(segment, cut(segment.shots[0]), critic, encoders).score["shots"][0]
     for name in ("consistency", "subject_consistency", "background_consistency"):
         assert smooth[name] == pytest.approx(1.0, abs=1e-5)
         assert broken[name] < 0.9, name
 
 
 def test_boundary_features_compare_last_and_first_sampled_frames():
-    first = {"image": ColourEncoder().images([plain("red"), plain("green")])}
-    same = {"image": ColourEncoder().images([plain("green"), plain("blue")])}
-    other = {"image": ColourEncoder().images([plain("red"), plain("blue")])}
-    assert join_scores(first, same)["background"] == pytest.approx(1.0, abs=1e-5)
-    assert join_scores(first, other)["background"] < 0.5
+    def end(*colours):
+        return JoinEnd(None, {"image": ColourEncoder().images([plain(colour) for colour in colours])})
+
+    join = BackgroundConsistency().join
+    assert join(end("red", "green"), end("green", "blue"))["background"] == pytest.approx(1.0, abs=1e-5)
+    assert join(end("red", "green"), end("red", "blue"))["background"] < 0.5
+    assert join(end("red"), JoinEnd(None, None)) == {}  # nothing embedded on one side: no number
 
 
 def test_dynamic_degree_sees_motion_and_stillness():
@@ -121,22 +126,22 @@ def test_dynamic_degree_sees_motion_and_stillness():
         gray = texture[40:130, offset:offset + 160]
         return np.stack([gray] * 3, axis=-1)
 
-    moving = [metrics.flow_frame(frame(4 * t)) for t in range(6)]
-    still = [metrics.flow_frame(frame(0)) for _ in range(6)]
-    moving_pairs = [metrics.flow_magnitude(a, b) for a, b in zip(moving, moving[1:])]
-    still_pairs = [metrics.flow_magnitude(a, b) for a, b in zip(still, still[1:])]
+    moving = [flow_frame(frame(4 * t)) for t in range(6)]
+    still = [flow_frame(frame(0)) for _ in range(6)]
+    moving_pairs = [flow_magnitude(a, b) for a, b in zip(moving, moving[1:])]
+    still_pairs = [flow_magnitude(a, b) for a, b in zip(still, still[1:])]
     # 4 px per frame at a 90 px short side is about 11 px at VBench's 256 px scale
     assert all(8 < value < 14 for value in moving_pairs), moving_pairs
     assert max(still_pairs) < 0.5
-    assert metrics.motion(moving_pairs)["dynamic"] and not metrics.motion(still_pairs)["dynamic"]
+    assert motion(moving_pairs)["dynamic"] and not motion(still_pairs)["dynamic"]
 
 
 def test_sampled_frames_include_both_ends():
-    picked = metrics.sample_indices(36, 12, 4)  # 3 s at 4 per second
+    picked = sample_indices(36, 12, 4)  # 3 s at 4 per second
     gaps = np.diff(picked)
     assert len(picked) == 12 and picked[0] == 0 and picked[-1] == 35 and gaps.max() - gaps.min() <= 1
-    assert metrics.sample_indices(1, 24, 4) == [0]
-    assert metrics.sample_indices(3, 24, 4) == [0, 2]
+    assert sample_indices(1, 24, 4) == [0]
+    assert sample_indices(3, 24, 4) == [0, 2]
 
 
 # --- end to end -------------------------------------------------------------------------------------------------
@@ -166,6 +171,8 @@ def test_model_metrics_run_end_to_end_and_rescore_only_what_changed(tmp_path, ti
     for segment_id in ids:
         score = json.loads((folder / "build" / "scores" / f"{segment_id}.json").read_text())
         assert score["skipped"] == {} and score["complete"]
+        planned = json.loads((folder / "build" / "segments" / f"{segment_id}.json").read_text())["shots"]
+        assert [shot["shot"] for shot in score["shots"]] == [shot_part["shot"]["id"] for shot_part in planned] != []
         for shot in score["shots"]:
             for name in ("vsa", "clip_score", "subject_consistency", "background_consistency", "consistency",
                          "flow_magnitude"):
@@ -201,9 +208,15 @@ def test_a_model_that_cannot_be_loaded_is_skipped_with_reason_and_fix(tmp_path, 
     assert set(score["skipped"]) == {"vsa", "subject_consistency"}
     assert "critic.clip_model: cannot load 'no-such-org/no-such-clip'" in score["skipped"]["vsa"]["reason"]
     assert "remove vsa from critic.metrics" in score["skipped"]["vsa"]["fix"]
-    assert all("vsa" not in shot and "consistency" in shot for shot in score["shots"])  # nothing made up
+    assert score["shots"] and all("vsa" not in shot and "consistency" in shot for shot in score["shots"])  # no guess
     film = json.loads((folder / "build" / "scores" / "_film.json").read_text())
     assert film["metrics"]["vsa"] is None and film["metrics"]["temporal_accuracy"] is None
     assert set(film["skipped"]) == {"vsa", "subject_consistency"}
     report = (folder / "build" / "report.html").read_text()
     assert "no-such-org/no-such-clip" in report
+    # in the film's table the numbers read "skipped" (before: "—"), and so does each shot's vsa
+    for name in ("vsa", "temporal_accuracy", "subject_consistency"):
+        assert re.search(rf"<tr><td>{name}</td>\s*<td class=\"num warn\" title=\"critic\.[a-z_]+: cannot load "
+                         rf"[^\"]*\">skipped</td>", report), name
+    shots = sum(len(json.loads(p.read_text())["shots"]) for p in (folder / "build" / "scores").glob("[!_]*.json"))
+    assert report.count('<tr><td>vsa</td><td class="num warn"') == shots

@@ -48,9 +48,9 @@ def test_judge_retries_a_malformed_reply_and_files_the_valid_one(tmp_path):
     assert len(film_requests) == 2 and len(server.requests) == 4
     # the frames travel as images: first, middle and last of every shot in the film (they fit in max_images)
     plan = json.loads((folder / "build" / "plan.json").read_text())
-    pieces = sum(len(s["shots"]) for s in plan["segments"])
+    shot_parts = sum(len(s["shots"]) for s in plan["segments"])
     first_ask = film_requests[0]["messages"][1]
-    assert len(images_of(first_ask)) == 3 * pieces
+    assert len(images_of(first_ask)) == 3 * shot_parts
     assert all(url.startswith("data:image/jpeg;base64,") for url in images_of(first_ask))
     for shot in plan["shots"]:
         assert f"shot {shot['id']}, middle frame" in text_of(first_ask)
@@ -58,7 +58,7 @@ def test_judge_retries_a_malformed_reply_and_files_the_valid_one(tmp_path):
     retry = film_requests[1]["messages"]
     assert retry[2] == {"role": "assistant", "content": "Here are my scores: format_compliance: 9/10, lovely!"}
     assert "could not be used" in text_of(retry[3]) and "script_faithfulness" in text_of(retry[3])
-    assert len(images_of(retry[1])) == 3 * pieces
+    assert len(images_of(retry[1])) == 3 * shot_parts
     report = (folder / "build" / "report.html").read_text()
     assert "pacing_and_timing is fine in shot sh02." in report and "Film rubric (judge)" in report
 
@@ -88,6 +88,7 @@ def test_unreachable_judge_is_reported_as_skipped(tmp_path):
     doit(folder)
     script = json.loads((folder / "build" / "scores" / "_script.json").read_text())
     assert "cannot reach" in script["rubric"]["skipped"]["reason"]
+    assert "check critic.judge.base_url" in script["rubric"]["skipped"]["reason"], "the judge's own setting"
     assert script["rule_based"]["content_completeness"]["score"] == 5.0
 
 
@@ -113,20 +114,22 @@ def test_a_local_vision_model_judges_a_film_through_transformers(tmp_path, monke
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     from critic_helpers import save_tiny_text_model, save_tiny_vlm
 
-    from scriptagent.critic import vlm
     from scriptagent.critic.judge import run_rubric
-    from scriptagent.production import TransformersJudgeConfig
+    from scriptagent.lm import vlm
+    from scriptagent.schema import TransformersJudgeConfig
 
     vlm_folder = save_tiny_vlm(tmp_path / "tiny-vlm")
     frames = [_jpeg((200, 30, 30)), _jpeg((30, 30, 200))]
     config = TransformersJudgeConfig(model=str(vlm_folder), device="cpu", max_new_tokens=16, reply_retries=1)
     result = run_rubric("film", "Score this film.", frames, config, seed=1)
-    assert vlm.load_vlm(str(vlm_folder), "cpu", "auto", False) is not None  # loaded as image-text-to-text
+    loaded = vlm.load_vlm(str(vlm_folder), "cpu", "auto", False, "critic.judge")  # an image-text-to-text model
+    assert loaded is not None and loaded[1].config.model_type == "llava" and str(loaded[2]) == "cpu"
     assert result["skipped"]["reason"].startswith(f"no valid film rubric in 2 replies from {vlm_folder}")
 
     text_folder = save_tiny_text_model(tmp_path / "tiny-lm")
     text_config = TransformersJudgeConfig(model=str(text_folder), device="cpu", max_new_tokens=16, reply_retries=0)
     film = run_rubric("film", "Score this film.", frames, text_config, seed=1)
+    assert vlm.load_vlm(str(text_folder), "cpu", "auto", False, "critic.judge") is None  # a text-only model
     assert "is not an image-text-to-text model" in film["skipped"]["reason"]
     script = run_rubric("script", "Score this script.", [], text_config, seed=1)  # text needs no eyes
     assert script["skipped"]["reason"].startswith("no valid script rubric in 1 reply from")

@@ -83,3 +83,21 @@ def test_retakes_by_the_real_continuity_metric(tmp_path):
         assert scores[summary["chosen"] - 1] == max(scores)
     assert not cli.main(["build", str(folder), "clean"])  # 0 (doit returns None for clean)
     assert not list((folder / "build" / "takes").glob("*/take*.mp4"))
+
+
+def test_a_take_with_no_measured_shot_is_skipped_not_scored(monkeypatch):
+    """A take whose shots could not be measured (an incomplete render) has no score: it is skipped with the reason
+    (before, its one-frame shots scored a consistency of 1.0, and an unmeasured VSA raised a KeyError)."""
+    from pathlib import Path
+
+    from scriptagent.critic import scoring
+    from scriptagent.critic.clip import Skipped
+    from scriptagent.schema import CriticConfig
+
+    why = {"reason": "no frame of this shot was rendered", "fix": "render the segment again"}
+    shots = [{"shot": "sh01", "skipped": {"continuity": why, "vsa": why}}]
+    monkeypatch.setattr(scoring, "measure_render",
+                        lambda *args, **kwargs: scoring.SegmentMeasure({"shots": shots, "skipped": {}}))
+    take = retake.Take(1, 0, Path("take1.mp4"), Path("take1.first.png"), Path("take1.last.png"))
+    assert retake.take_continuity(None, take, None, CriticConfig()) == Skipped(**why)
+    assert retake.take_vsa(None, take, None, CriticConfig()) == Skipped(**why)

@@ -15,10 +15,11 @@ from hypothesis import strategies as st
 
 from scriptagent.director.calibration import Estimate, _line, calibration_key, estimate
 from scriptagent.director.diffusers_renderer import resample
-from scriptagent.director.pipelines import PIPELINES, config_reader, video_pipeline
+from scriptagent.director.pipelines import config_reader, video_pipeline
+from scriptagent.registry import VIDEO_PIPELINES
 from scriptagent.director.prompts import keyframe_prompt, segment_prompt
 from scriptagent.director import plan_keyframes, plan_segments
-from scriptagent.production import Production, Script
+from scriptagent.schema import Production, Script
 
 # component configs of published checkpoints, reduced to the keys that decide frames and sizes
 CHECKPOINTS = {
@@ -91,7 +92,7 @@ def test_closing_images_only_where_the_checkpoint_takes_them(tmp_path):
 
 
 def test_unknown_pipeline_lists_the_known_ones():
-    with pytest.raises(Exception, match="known: " + ", ".join(PIPELINES)):
+    with pytest.raises(Exception, match="known: " + ", ".join(VIDEO_PIPELINES)):
         video_pipeline("wan2")
 
 

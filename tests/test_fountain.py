@@ -14,7 +14,7 @@ from conftest import cli, doit, executed, make_production
 from scriptagent.errors import InputError
 from scriptagent.fountain import (dialogue_from_file, dialogue_of, production_yaml, read_fountain, scenes_from_file,
                                   slug, transition_kind)
-from scriptagent.production import load_production
+from scriptagent.schema import load_production
 
 SAMPLE = Path(__file__).parent / "fountain" / "platform.fountain"
 FEATURES = Path(__file__).parent / "fountain" / "late_shift.fountain"
@@ -631,8 +631,9 @@ Hello.
     # KARL / to his right"), with a warning at its line in case it was meant as a cue
     screenplay = parse(tmp_path, "INT. KITCHEN - DAY\n\nHe turns to see\n\nMARA\n\nby the door.\n\n"
                                               "MARA\nHello.\n")
-    assert [item.get("action") for item in screenplay.scenes[0]["body"]][:1] == ["MARA"] or \
-        "MARA" in screenplay.scenes[0].get("description", "")
+    # (before the scene's first line, action is the scene's description)
+    assert screenplay.scenes[0]["description"] == "He turns to see MARA by the door."
+    assert screenplay.scenes[0]["body"] == [{"mara": "Hello."}]
     assert [(w.line, w.message.split(":")[0]) for w in screenplay.warnings] == [(5, "MARA")]
     assert problems(tmp_path, "Title: Empty\n\nINT. VOID - NIGHT\n\n[[only a note]]\n") == [
         f"{name}: no dialogue or action found (a scene heading (INT. KITCHEN - DAY), action, and a character cue in "
@@ -675,12 +676,12 @@ def test_scenes_from_file_checks_the_cast(tmp_path):
 # --- production.yaml -----------------------------------------------------------------------------------------
 
 def test_scenes_are_valid_production_scenes():
-    production = pytest.importorskip("scriptagent.production")
-    if not hasattr(production, "ProductionScene"):
-        pytest.skip("production.yaml has no scenes yet")
-    for sample in (SAMPLE, FEATURES):
-        for scene in read_fountain(sample).scenes:
-            production.ProductionScene.model_validate(scene)
+    from scriptagent.schema import ProductionScene
+
+    scenes = [scene for sample in (SAMPLE, FEATURES) for scene in read_fountain(sample).scenes]
+    assert scenes
+    for scene in scenes:
+        ProductionScene.model_validate(scene)
 
 
 def test_production_yaml_text(tmp_path):

@@ -217,9 +217,11 @@ def test_an_edit_never_re_renders_another_scene(tmp_path, anchoring):
     other_scene = {f"render:{shot_id}" for shot_id in ids[4:]}
     edit_shot(folder, ids[1], "duration", script_shot(folder, ids[1])["duration"] + 0.5)
     real, _, output = build(folder)
-    assert real >= 1 and not other_scene & set(rendered(output))
-    if anchoring == "keyframe":
-        assert real == 1
+    assert not other_scene & set(rendered(output))
+    if anchoring == "keyframe":  # every segment starts from its own keyframe: only the edited one re-renders
+        assert rendered(output) == [f"render:{ids[1]}"] and real == 1
+    else:  # chain: the edited one, then the next ones of its scene for as long as their anchor frame changed
+        assert 1 <= real <= 3 and rendered(output) == [f"render:{shot_id}" for shot_id in ids[1:1 + real]], output
 
 
 def test_status_forecasts_a_cache_hit(tmp_path):

@@ -11,10 +11,11 @@ import numpy as np
 from PIL import Image
 
 from conftest import doit, executed, make_production
-from test_build import edit_script, segment_ids, shot
+from conftest import edit_script, shot_in
+from test_build import segment_ids
 
 from scriptagent.director import plan_keyframes, plan_segments
-from scriptagent.production import Production, Script
+from scriptagent.schema import Production, Script
 
 
 def tasks_of(output: str, kind: str) -> list[str]:
@@ -59,7 +60,7 @@ def test_keyframes_are_tasks_and_every_segment_starts_from_its_own(tmp_path):
 def test_dialogue_edit_reruns_no_keyframe_and_one_render(tmp_path):
     folder = make_production(tmp_path / "p", anchoring="keyframe")
     doit(folder)
-    edit_script(folder, lambda data: shot(data, "sh03")["dialogue"][0].__setitem__("line", "Couldn't sleep at all."))
+    edit_script(folder, lambda data: shot_in(data, "sh03")["dialogue"][0].__setitem__("line", "Couldn't sleep at all."))
     result = doit(folder)
     assert tasks_of(result.stdout, "keyframe") == []
     target = [s["id"] for s in segments_of(folder) if s["id"].startswith("sh03")]
@@ -70,7 +71,7 @@ def test_picture_edit_reruns_its_keyframe_and_render_without_cascade(tmp_path):
     folder = make_production(tmp_path / "p", anchoring="keyframe")
     doit(folder)
     ids = segment_ids(folder)
-    edit_script(folder, lambda data: shot(data, "sh02").__setitem__("shot_size", "close-up"))
+    edit_script(folder, lambda data: shot_in(data, "sh02").__setitem__("shot_size", "close-up"))
     result = doit(folder)
     assert tasks_of(result.stdout, "keyframe") == ["sh02"]
     assert tasks_of(result.stdout, "render") == ["sh02"]  # chain mode would re-render every later segment

@@ -47,13 +47,58 @@ def with_ray(folder):
     return folder
 
 
+def doit_and_pid(folder) -> tuple[subprocess.CompletedProcess, int]:
+    """conftest.doit, and the pid of the doit process: the Ray driver that submits this build's tasks."""
+    process = subprocess.Popen([sys.executable, "-m", "doit"], cwd=folder, env=conftest.env(), text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    stdout, stderr = process.communicate(timeout=600)
+    assert process.returncode == 0, f"doit exited {process.returncode}\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr), process.pid
+
+
+def ray_task_ids() -> set[bytes]:
+    from ray._private.state import state
+
+    return {event.task_id for event in state._get_all_task_events()}
+
+
+def ray_finished_tasks(before: set[bytes], names: set[str], timeout: float = 60) -> dict[str, tuple[str, int]]:
+    """{task name: (function, pid of the worker that ran it)} of the tasks the cluster finished since `before`
+    (ray_task_ids()), once all of `names` are there. Read from the task events the cluster's GCS keeps (what
+    ray.timeline() reads; the state API needs the dashboard, which this cluster runs without); workers report them
+    about once a second, so they are waited for."""
+    import time
+
+    from ray._private.state import state
+    from ray.core.generated.common_pb2 import TaskStatus
+
+    deadline = time.monotonic() + timeout
+    while True:
+        finished = {event.task_info.name: (event.task_info.func_or_class_name, event.state_updates.worker_pid)
+                    for event in state._get_all_task_events()
+                    if event.task_id not in before and TaskStatus.FINISHED in event.state_updates.state_ts_ns}
+        if names <= finished.keys() or time.monotonic() > deadline:
+            return finished
+        time.sleep(0.5)
+
+
 def test_ray_build_is_byte_identical_and_rebuilds_the_same_tasks(cluster, tmp_path):
     local = make_production(tmp_path / "local")
     remote = with_ray(make_production(tmp_path / "remote"))
-    first_local, first_remote = doit(local), doit(remote)
+    first_local = doit(local)
+    before = ray_task_ids()
+    first_remote, driver = doit_and_pid(remote)
     assert set(executed(first_remote.stdout)) == set(executed(first_local.stdout))
-    assert any(task.startswith("render:") for task in executed(first_remote.stdout))
+    rendered = {task for task in executed(first_remote.stdout) if task.startswith("render:")}
+    assert rendered == {f"render:{p.stem}" for p in (remote / "build" / "segments").glob("*.json")} != set()
     assert artifacts(remote) == artifacts(local)  # segments, renders, frames, scores, film, report: same bytes
+
+    # every render ran as a Ray task of that name, in a Ray worker process, not in doit (the driver) or here
+    on_ray = ray_finished_tasks(before, rendered)
+    assert {name for name in on_ray if name.startswith("render:")} == rendered, on_ray
+    workers = {on_ray[name][1] for name in rendered}
+    assert all(on_ray[name][0].endswith("run_action_in") for name in rendered), on_ray
+    assert workers and 0 not in workers and not workers & {driver, os.getpid()}, (workers, driver)
 
     # the cache is doit's in both: nothing to do, then one edit re-runs exactly the same tasks
     assert executed(doit(remote).stdout) == []

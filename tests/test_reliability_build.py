@@ -17,7 +17,7 @@ from conftest import cli, doit, executed, make_production, ran
 from reliability_support import (FAIL, FAILURES, TRUNCATE, WAIT_FOR, artifacts, copy_production, env_with,
                                  make_flaky_production, temporaries)
 
-from scriptagent.director.video import read_frames
+from scriptagent.media import read_frames
 from scriptagent.errors import BackendError
 from scriptagent.files import build_lock
 from scriptagent.integrity import decoded_frames, matches_record
@@ -123,6 +123,7 @@ def test_a_failing_render_keeps_the_rest_and_only_it_is_retried(tmp_path, built_
     done = artifacts(folder)
     assert "renders/sh03.mp4" not in done and "film.mp4" not in done
     ids = [s["id"] for s in json.loads((folder / "build" / "plan.json").read_text())["segments"]]
+    assert "sh03" in ids and len(ids) > 1
     for segment in ids:  # every other segment finished, untouched by the failure
         if segment != "sh03":
             for name in (f"renders/{segment}.mp4", f"scores/{segment}.json", f"frames/{segment}.last.png"):
@@ -140,7 +141,7 @@ def test_a_failing_render_keeps_the_rest_and_only_it_is_retried(tmp_path, built_
     ("BackendError", "render:sh03: the video server at http://127.0.0.1:9 is down (connection refused)"),
 ])
 def test_a_backend_failure_is_one_line_naming_the_segment(failure, line):
-    from scriptagent.tasks import failures_name
+    from scriptagent.actions import failures_name
 
     @failures_name("render")
     def render(segment_id):

@@ -14,9 +14,9 @@ from pydantic import BaseModel
 from conftest import doit, make_production
 from reliability_support import FAIL, env_with, files_under, make_flaky_production
 
-import scriptagent.production as schema
+import scriptagent.schema as schema
 from scriptagent.errors import BackendError, InputError
-from scriptagent.production import load_production
+from scriptagent.schema import load_production
 
 # --- paths --------------------------------------------------------------------------------------------------------
 

@@ -27,7 +27,7 @@ from conftest import doit, executed, make_production
 from reliability_support import artifacts, env_with, temporaries
 
 from scriptagent.integrity import matches_record, record_path
-from scriptagent.production import load_script
+from scriptagent.schema import load_script
 from scriptagent.scripter import script_state
 
 
@@ -147,4 +147,5 @@ def test_killed_builds_resume_to_the_same_bytes(tmp_path, uninterrupted):
 def test_many_killed_builds_resume_to_the_same_bytes(tmp_path, uninterrupted, seed):
     reference, tasks, seconds = uninterrupted
     folder = make_production(tmp_path / "film")
-    kill_and_resume(folder, reference, tasks, seconds, kills=len(tasks), rng=random.Random(seed))
+    hits = kill_and_resume(folder, reference, tasks, seconds, kills=len(tasks), rng=random.Random(seed))
+    assert hits >= len(tasks) // 2  # most kills landed on a running build (else they would test nothing)

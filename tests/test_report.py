@@ -18,9 +18,9 @@ def test_report_is_a_self_contained_contact_sheet(small):
     for shot_id in script_shots:
         assert re.search(rf'<section class="shot" id="{shot_id}">', html), shot_id
         assert f"{shot_id}: VSA" not in html  # no VSA without a CLIP model (offline metrics only)
-    pieces = sum(len(segment["shots"]) for segment in plan["segments"])
+    shot_parts = sum(len(segment["shots"]) for segment in plan["segments"])
     images = re.findall(r'<img src="([^"]+)"', html)
-    assert len(images) == 3 * pieces
+    assert len(images) == 3 * shot_parts
     assert all(src.startswith("data:image/jpeg;base64,") for src in images)  # embedded: no file beside it needed
     for line in plan["dialogue"]:
         assert line["line"].replace("'", "&#39;") in html
@@ -66,6 +66,7 @@ def test_report_streams_its_images_instead_of_holding_the_page(small):
     """A long film's report must not sit whole in memory: each thumbnail is read as the page reaches it."""
     import tracemalloc
 
+    from scriptagent.layout import BuildLayout
     from scriptagent.report import write_report
 
     doit(small)
@@ -78,7 +79,7 @@ def test_report_streams_its_images_instead_of_holding_the_page(small):
     page = build / "streamed.html"
     tracemalloc.start()
     try:
-        write_report([segment["id"] for segment in plan["segments"]], page, build)
+        write_report([segment["id"] for segment in plan["segments"]], page, BuildLayout(build))
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import SMALL_PRODUCTION
 
-from scriptagent.production import Production
+from scriptagent.schema import Production
 from scriptagent.scripter.reward import WEIGHTS, structure_parts, structure_reward, structure_reward_func
 from scriptagent.scripter.rule_based import RuleBasedScripter
 from scriptagent.yamlio import dump_yaml, load_yaml_text

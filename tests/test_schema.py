@@ -7,7 +7,7 @@ import pytest
 from conftest import SMALL_PRODUCTION
 
 from scriptagent.errors import InputError
-from scriptagent.production import Production, Script, json_schemas, load_production, load_script
+from scriptagent.schema import Production, Script, json_schemas, load_production, load_script
 from scriptagent.scripter import script_to_yaml
 from scriptagent.yamlio import load_yaml_text
 

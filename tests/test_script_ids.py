@@ -14,7 +14,7 @@ import pytest
 from conftest import DEMO, doit, executed
 
 from scriptagent.errors import InputError
-from scriptagent.production import Script, load_production, load_script
+from scriptagent.schema import Script, load_production, load_script
 from scriptagent.scripter import ensure_script, script_state
 from scriptagent.scripter.validators import validate_script
 

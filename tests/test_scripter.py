@@ -3,8 +3,9 @@
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scriptagent.production import MAX_SHOT_SECONDS, Production, Script, ShotSize, Transition, scene_id
-from scriptagent.scripter.rule_based import MAX_PART_SECONDS, RuleBasedScripter, line_emotion, split_line
+from scriptagent.schema import MAX_SHOT_SECONDS, Production, Script, ShotSize, Transition, scene_id
+from scriptagent.scripter.line_reading import MAX_PART_SECONDS, line_emotion, split_line
+from scriptagent.scripter.rule_based import RuleBasedScripter
 from scriptagent.scripter.validators import screen_side, validate_script
 from scriptagent.timing import dialogue_seconds, speech_seconds
 from scriptagent.yamlio import dump_yaml, load_yaml_text

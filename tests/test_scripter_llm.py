@@ -12,11 +12,12 @@ import pytest
 from conftest import SMALL_PRODUCTION, doit, make_production
 
 from scriptagent.errors import BackendError, InputError
-from scriptagent.production import Production, TransformersScripterConfig
+from scriptagent.lm.reply import ReplyParseError, parse_reply
+from scriptagent.schema import Production, TransformersScripterConfig
 from scriptagent.scripter import (make_scripter, render_script_file, script_header, script_inputs_digest,
                                   script_state)
 from scriptagent.scripter.prompts import Prompts
-from scriptagent.scripter.reply import ReplyParseError, parse_reply, review_reply
+from scriptagent.scripter.reply import SCRIPT_KEYS, review_reply
 from scriptagent.scripter.rule_based import RuleBasedScripter
 from scriptagent.yamlio import dump_yaml, load_yaml_text
 
@@ -42,8 +43,9 @@ def test_replies_are_read_in_and_outside_fences():
     for reply in [as_json, f"Sure! Here it is:\n```json\n{as_json}\n```\nEnjoy.", f"```yaml\n{dump_yaml(data)}```",
                   f"<think>First the wide shot {{ ...</think>\n{as_json}", f"The script: {as_json} -- done",
                   json.dumps({"script": data})]:
-        assert parse_reply(reply) == data
+        assert parse_reply(reply, SCRIPT_KEYS) == data
         assert review_reply(reply, production).ok
+    assert parse_reply(json.dumps({"script": data})) == {"script": data}, "unwrapped only around what is expected"
     with pytest.raises(ReplyParseError, match=r"invalid JSON: .* at line 1, column"):
         parse_reply(as_json[:-40])
     with pytest.raises(ReplyParseError, match="no JSON object"):
@@ -172,20 +174,19 @@ def test_random_model_build_fails_cleanly_after_the_repair_rounds(tmp_path, tiny
 
 
 def test_chat_is_seeded_and_loads_the_model_once(tiny_model):
-    from scriptagent.scripter import transformers_backend
-    from scriptagent.scripter.llm import chat
+    from scriptagent.lm import chat, transformers_chat
 
     config = TransformersScripterConfig(model=str(tiny_model), device="cpu", temperature=1.0, max_new_tokens=16)
     messages = [{"role": "user", "content": "Write the script."}]
-    transformers_backend.load_model.cache_clear()
+    transformers_chat.load_model.cache_clear()
     first = chat(messages, config, seed=11)
     assert chat(messages, config, seed=11) == first
     assert len({chat(messages, config, seed=seed) for seed in (1, 2, 3)} | {first}) > 1
-    assert transformers_backend.load_model.cache_info().misses == 1
+    assert transformers_chat.load_model.cache_info().misses == 1
 
 
 def test_transformers_errors_say_what_to_do(tmp_path, tiny_model):
-    from scriptagent.scripter.llm import chat
+    from scriptagent.lm import chat
 
     messages = [{"role": "user", "content": "hi"}]
     missing = TransformersScripterConfig(model=str(tmp_path / "nowhere"), device="cpu")

@@ -13,9 +13,9 @@ from chat_server import ChatServer
 from conftest import SMALL_PRODUCTION, cli, doit, make_production
 
 from scriptagent.errors import BackendError, InputError
-from scriptagent.production import OpenAIScripterConfig, Production, Script, load_production
+from scriptagent.lm.openai_chat import chat
+from scriptagent.schema import OpenAIScripterConfig, Production, Script, load_production
 from scriptagent.scripter import script_header, script_inputs_digest, script_state
-from scriptagent.scripter.openai_backend import chat
 from scriptagent.scripter.rule_based import RuleBasedScripter
 from scriptagent.yamlio import load_yaml_text
 

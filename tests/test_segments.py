@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scriptagent.director import _closes_segment, plan_segments, plan_summary
-from scriptagent.production import Production, Script, Shot
+from scriptagent.schema import Production, Script, Shot
 
 
 def production(fps=24, max_seconds=5.0, anchoring="chain", pack=True) -> Production:
@@ -60,16 +60,16 @@ def test_segments_cover_the_film_exactly(scenes, fps, max_seconds, anchoring, pa
     for segment in segments:
         assert len({p.scene_id for p in segment.shots}) == 1  # never across a scene change
         assert sum(p.frames for p in segment.shots) == segment.frames
-        for piece in segment.shots:
-            parts.setdefault(piece.shot.id, []).append(piece)
-            if piece.parts > 1:
-                assert segment.shots == [piece]
+        for shot_part in segment.shots:
+            parts.setdefault(shot_part.shot.id, []).append(shot_part)
+            if shot_part.parts > 1:
+                assert segment.shots == [shot_part]
         if not pack:
             assert len(segment.shots) == 1
-    for pieces in parts.values():
-        assert [p.part for p in pieces] == list(range(1, pieces[0].parts + 1))
-        assert sum(p.frames for p in pieces) == pieces[0].shot_frames
-        assert [p.offset_frames for p in pieces] == [sum(q.frames for q in pieces[:i]) for i in range(len(pieces))]
+    for shot_parts in parts.values():
+        assert [p.part for p in shot_parts] == list(range(1, shot_parts[0].parts + 1))
+        assert sum(p.frames for p in shot_parts) == shot_parts[0].shot_frames
+        assert [p.offset_frames for p in shot_parts] == [sum(q.frames for q in shot_parts[:i]) for i in range(len(shot_parts))]
 
     # anchoring: the previous segment of the same scene in chain mode, nothing otherwise
     for previous, segment in zip([None] + segments, segments):

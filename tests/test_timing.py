@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scriptagent.production import MAX_SHOT_SECONDS, Shot
+from scriptagent.schema import MAX_SHOT_SECONDS, Shot
 from scriptagent.timing import (GAP_SECONDS, LEAD_IN_SECONDS, MIN_LINE_SECONDS, MIN_SHOT_SECONDS, TAIL_SECONDS,
                                 dialogue_seconds, line_timings, shot_seconds, speech_seconds)
 

@@ -305,8 +305,8 @@ def test_doit_runs_the_recipes_in_order_then_nothing(trained):
 
 
 def test_sft_checkpoint_changed_and_loads_in_the_transformers_scripter(trained, tiny):
-    from scriptagent.scripter.transformers_backend import chat, load_model
-    from scriptagent.production import TransformersScripterConfig
+    from scriptagent.lm.transformers_chat import chat, load_model
+    from scriptagent.schema import TransformersScripterConfig
 
     folder, _ = trained
     sft = folder / "runs" / "sft"
@@ -376,7 +376,7 @@ def test_reward_model_on_minilm_correlates_on_held_out_ratings(tmp_path):
 # --- ScriptBench construction ----------------------------------------------------------------------------------
 
 def test_scriptbench_builds_the_dataset_and_flags_what_needs_an_audit(tmp_path, monkeypatch):
-    from scriptagent.production import Production, RuleBasedScripterConfig
+    from scriptagent.schema import Production, RuleBasedScripterConfig
     from scriptagent.scripter.rule_based import RuleBasedScripter
     from scriptagent.training.conversations import script_reply
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from scriptagent.director.video import FrameWriter, probe, read_frames, save_png, stitch
+from scriptagent.media import FrameWriter, probe, read_frames, save_png, stitch
 from scriptagent.errors import BackendError
 
 SIZE = (96, 64)

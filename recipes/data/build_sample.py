@@ -20,8 +20,8 @@ from pathlib import Path
 
 from ruamel.yaml import YAML
 
-from scriptagent.production import (Angle, CameraMovement, Production, RuleBasedScripterConfig, Script, Shot,
-                                    ShotCharacter, ShotSize)
+from scriptagent.schema import (Angle, CameraMovement, Production, RuleBasedScripterConfig, Script, Shot, ShotCharacter,
+                                ShotSize)
 from scriptagent.scripter.rule_based import RuleBasedScripter
 from scriptagent.scripter.validators import validate_script
 from scriptagent.training.data import RUBRIC_DIMENSIONS, Instance, Rating, to_json_line

@@ -1,105 +1,92 @@
-"""What the score tasks run: read a build's files, score, write the score files (atomically; see paths.py)."""
+"""What the score tasks run: read a build's files, score, write the score files (atomically; paths: layout.py)."""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from ..files import atomic_path, read_json, write_if_changed, write_json_if_changed
-from ..production import CriticConfig, Production, Segment, film_segments
-from .paths import STRIP, features_file, film_score_file, score_file, script_score_file, takes_file, thumb_file
-from .scoring import Encoders, film_alignment, film_summary, join_scores, score_segment
+from ..layout import STRIP, BuildLayout
+from ..plan import Segment, film_segments
+from ..schema import CriticConfig, Production
+from .metrics import active_metrics
+from .metrics.base import Film, JoinEnd
+from .scoring import Encoders, film_summary, measure_render
+from .stills import still
 
-THUMB_WIDTH = 320
 
-
-def write_segment_score(build: Path, segment: Segment, critic: CriticConfig, encoders: Encoders | None = None) -> dict:
+def write_segment_score(build: BuildLayout, segment: Segment, critic: CriticConfig,
+                        encoders: Encoders | None = None) -> dict:
     """Score build/renders/<segment>.mp4 and write its score, features and thumbnails."""
-    measure = score_segment(segment, Path(build) / "renders" / f"{segment.id}.mp4", critic, encoders)
-    takes = takes_file(build, segment.id)
+    measure = measure_render(segment, build.render(segment.id), critic, encoders)
+    takes = build.takes_file(segment.id)
     if critic.retake and takes.exists():
         measure.score["takes"] = read_json(takes)
-    with atomic_path(features_file(build, segment.id)) as temporary:
+    with atomic_path(build.features(segment.id)) as temporary:
         with open(temporary, "wb") as handle:
             np.savez_compressed(handle, **measure.features)
-    width, height = segment.resolution
-    size = (THUMB_WIDTH, max(2, round(THUMB_WIDTH * height / width)))
     for k, pictures in enumerate(measure.strip):
         for which in STRIP:
-            frame = pictures.get(which)
-            image = Image.fromarray(frame) if frame is not None else Image.new("RGB", (width, height), (90, 90, 90))
-            write_if_changed(thumb_file(build, segment.id, k, which), jpeg(image.resize(size, Image.BILINEAR)))
-    write_json_if_changed(score_file(build, segment.id), measure.score)
+            write_if_changed(build.thumb(segment.id, k, which), still(pictures.get(which), segment.resolution))
+    write_json_if_changed(build.score(segment.id), measure.score)
     return measure.score
 
 
-def jpeg(image: Image.Image, quality: int = 85) -> bytes:
-    buffer = io.BytesIO()
-    image.convert("RGB").save(buffer, format="JPEG", quality=quality)
-    return buffer.getvalue()
-
-
-def load_features(build: Path, segment_id: str) -> dict[str, np.ndarray] | None:
-    path = features_file(build, segment_id)
+def load_features(build: BuildLayout, segment_id: str) -> dict[str, np.ndarray] | None:
+    path = build.features(segment_id)
     if not path.exists():
         return None
     with np.load(path) as data:
         return {key: data[key] for key in data.files}
 
 
-def write_film_score(build: Path, segment_ids: list[str], production: Production) -> dict:
+def write_film_score(build: BuildLayout, segment_ids: list[str], production: Production) -> dict:
     """Score the film from its segments' scores, features and boundary frames; run the film rubric."""
-    from . import boundary_continuity
-
     critic = production.critic
+    metrics = active_metrics(critic)
     segments = film_segments(build, segment_ids)
-    scores = [read_json(score_file(build, i)) for i in segment_ids]
-    features = {i: load_features(build, i) for i in segment_ids}
+    film = Film([read_json(build.score(i)) for i in segment_ids], {i: load_features(build, i) for i in segment_ids})
 
     # 1. Joins: consecutive segments of one scene (a new scene is meant to look different).
-    joins = []
-    if "continuity" in critic.metrics:
+    if any(metric.makes_joins for metric in metrics.values()):
         for previous, current in zip(segments, segments[1:]):
             if previous.scene_id != current.scene_id:
                 continue
-            joins.append({"from": previous.id, "to": current.id, "time": round(current.first_frame / current.fps, 4),
-                          "within_shot": current.shots[0].part > 1,
-                          "pixel": boundary_continuity(build / "frames" / f"{previous.id}.last.png",
-                                                       build / "frames" / f"{current.id}.first.png"),
-                          **join_scores(features[previous.id], features[current.id])})
+            join = {"from": previous.id, "to": current.id, "time": round(current.first_frame / current.fps, 4),
+                    "within_shot": current.shots[0].part > 1}
+            before = JoinEnd(build.frame(previous.id, "last"), film.features[previous.id])
+            after = JoinEnd(build.frame(current.id, "first"), film.features[current.id])
+            for metric in metrics.values():
+                join.update(metric.join(before, after))
+            film.joins.append(join)
 
-    # 2. Alignment over the whole film, then the film's means.
-    usable = {i: f for i, f in features.items() if f is not None and "image" in f}
-    alignment = film_alignment(usable) if "vsa" in critic.metrics and len(usable) == len(segment_ids) else None
-    result = film_summary(scores, joins, alignment, critic)
+    # 2. The film's numbers, metric by metric.
+    result = film_summary(film, critic)
     result.update(segments=len(segments), shots=len({p.shot.id for s in segments for p in s.shots}),
-                  joins=joins, alignment_shots=alignment["shots"] if alignment else {})
+                  joins=film.joins, alignment_shots={})
+    for metric in metrics.values():
+        result.update(metric.film_details(film))
 
     # 3. The film rubric.
     if critic.judge is not None:
         from .judge import judge_film
         result["rubric"] = judge_film(build, segments, production)
-    write_json_if_changed(film_score_file(build), _rounded(result))
+    write_json_if_changed(build.film_score, _rounded(result))
     return result
 
 
-def write_script_score(build: Path, folder: Path, production: Production) -> dict:
-    """The script rubric: rule-based scores from the validators' findings, and the judge's when configured."""
-    from ..production import SCRIPT_FILE, load_script
-    from .rubrics import rule_based_script_scores
+def write_script_score(build: BuildLayout, folder: Path, production: Production) -> dict:
+    """The script's scores: the metrics' (structure: rule-based, from the validators) and the judge's rubric."""
+    from ..layout import SCRIPT_FILE
 
     result: dict = {}
-    if "structure" in production.critic.metrics:
-        script, _ = load_script(folder)
-        findings = read_json(build / "findings.json")
-        result["rule_based"] = rule_based_script_scores(findings, len(script.shots()), len(production.lines))
+    for metric in active_metrics(production.critic).values():
+        result.update(metric.script(build, folder, production))
     if production.critic.judge is not None:
         from .judge import judge_script
         result["rubric"] = judge_script((Path(folder) / SCRIPT_FILE).read_text(encoding="utf-8"), production)
-    write_json_if_changed(script_score_file(build), result)
+    write_json_if_changed(build.script_score, result)
     return result
 
 

@@ -16,18 +16,12 @@ from pathlib import Path
 
 from ..errors import ScriptAgentError
 from ..files import read_json, templates_dir, write_atomic, write_if_changed
-from ..production import PRODUCTION_FILE, SCRIPT_FILE, Production
-from .paths import film_score_file, script_score_file
+from ..layout import BUILD_DIR, PRODUCTION_FILE, SCRIPT_FILE, BuildLayout
+from ..schema import Production
+from .metrics import film_notes, owner
 from .rubrics import FILM_RUBRIC, SCRIPT_RUBRIC
 
-METRIC_ORDER = ("vsa", "temporal_accuracy", "clip_score", "subject_consistency", "background_consistency",
-                "consistency", "boundary_continuity", "boundary_continuity_within_shots", "dynamic_degree",
-                "flow_magnitude")
 STDERR_LINES = 15
-
-
-def variant_folder(build: Path, name: str) -> Path:
-    return Path(build) / "variants" / name
 
 
 def prepare_variant(folder: Path, production: Production, name: str) -> Path:
@@ -36,7 +30,7 @@ def prepare_variant(folder: Path, production: Production, name: str) -> Path:
 
     folder = Path(folder)
     variant = production.variant(name)
-    target = variant_folder(folder / "build", name)
+    target = BuildLayout.of(folder).variant_folder(name)
     header = (f"# Generated from ../../../{PRODUCTION_FILE} (variants.{name}) on every build: edit that file, "
               "not this one.\n")
     write_if_changed(target / PRODUCTION_FILE, (header + dump_yaml(variant.model_dump(mode="json"))).encode())
@@ -65,52 +59,65 @@ def build_variant(folder: Path, production: Production, name: str) -> None:
 
 # --- the table ------------------------------------------------------------------------------------------------
 
-def build_folder(path: Path) -> Path:
+def build_folder(path: Path) -> BuildLayout:
     """A production folder's build/, or a build folder itself."""
     path = Path(path)
-    return path / "build" if (path / "build" / "scores").is_dir() else path
+    return BuildLayout.of(path) if (path / BUILD_DIR / "scores").is_dir() else BuildLayout(path)
 
 
-def column(build: Path) -> dict[str, object]:
-    """Every number of one build, keyed 'group: name'; a skipped metric or rubric is the string 'skipped'."""
-    film, script = read_json(film_score_file(build), {}), read_json(script_score_file(build), {})
+SKIPPED = "skipped"  # a cell whose number is missing; the table's "skipped" says why
+NOT_MEASURED = "not measured in this build (not in its critic settings)"
+
+
+def column(build: BuildLayout) -> tuple[dict[str, object], dict[str, str]]:
+    """Every number of one build, keyed 'group: name', and why each number that is SKIPPED is."""
+    film, script = read_json(build.film_score, {}), read_json(build.script_score, {})
     values: dict[str, object] = {}
-    metrics = film.get("metrics", {})
-    for name in [n for n in METRIC_ORDER if n in metrics] + sorted(set(metrics) - set(METRIC_ORDER)):
-        values[f"metric: {name}"] = "skipped" if metrics[name] is None and name in _skipped(film) else metrics[name]
+    why: dict[str, str] = {}
+    metrics, skipped, order = film.get("metrics", {}), film.get("skipped", {}), list(film_notes())
+    for name in [n for n in order if n in metrics] + sorted(set(metrics) - set(order)):
+        values[f"metric: {name}"] = metrics[name]
+        if metrics[name] is None:  # a film number is skipped by itself or with its metric (vsa: temporal_accuracy)
+            reason = skipped.get(name) or skipped.get(owner(name) or name)
+            values[f"metric: {name}"] = SKIPPED
+            why[f"metric: {name}"] = reason["reason"] if reason else "not measured (no reason recorded)"
     for label, result, rubric in (("film rubric", film.get("rubric"), FILM_RUBRIC),
                                   ("script rubric", script.get("rubric"), SCRIPT_RUBRIC)):
         if not result:
             continue
+        reason = result.get("skipped", {}).get("reason", "no rubric (no reason recorded)")
         for name in rubric:
-            values[f"{label}: {name}"] = result["scores"][name]["score"] if "scores" in result else "skipped"
-        values[f"{label}: mean"] = result.get("mean", "skipped")
+            values[f"{label}: {name}"] = result["scores"][name]["score"] if "scores" in result else SKIPPED
+        values[f"{label}: mean"] = result.get("mean", SKIPPED)
+        why.update({row: reason for row in values if row.startswith(f"{label}: ") and values[row] == SKIPPED})
     for name, entry in script.get("rule_based", {}).items():
         values[f"script rule-based: {name}"] = entry["score"]
-    return values
+    return values, why
 
 
-def _skipped(film: dict) -> set[str]:
-    skipped = set(film.get("skipped", {}))
-    if "vsa" in skipped:
-        skipped.add("temporal_accuracy")
-    return skipped
-
-
-def comparison(builds: dict[str, Path]) -> dict:
-    """{"columns": [...], "rows": [{"name": ..., "values": {column: value}}]} for builds named by column."""
-    columns = {name: column(build) for name, build in builds.items()}
+def comparison(builds: dict[str, BuildLayout]) -> dict:
+    """{"columns": [...], "rows": [{"name": ..., "values": {column: value}}], "skipped": {column: {row: why}}} for
+    builds named by column; a number a build lacks is SKIPPED there, with the reason."""
+    columns, skipped = {}, {}
+    for name, build in builds.items():
+        columns[name], skipped[name] = column(build)
     names: list[str] = []
     for values in columns.values():
         names += [n for n in values if n not in names]
-    return {"columns": list(builds), "rows": [{"name": n, "values": {c: columns[c].get(n) for c in columns}}
-                                              for n in names]}
+    for name, values in columns.items():
+        for row in names:
+            if row not in values:
+                values[row] = SKIPPED
+                skipped[name][row] = NOT_MEASURED
+    return {"columns": list(builds), "rows": [{"name": n, "values": {c: columns[c][n] for c in columns}}
+                                              for n in names],
+            "skipped": {name: {row: why[row] for row in names if row in why} for name, why in skipped.items()}}
 
 
 def markdown(table: dict) -> str:
     def cell(value) -> str:
-        if value is None:
-            return "—"
+        if value is None:  # (a number is never left empty: see column)
+            return SKIPPED
         if isinstance(value, float):
             return f"{value:.3f}"
         return str(value)
@@ -118,19 +125,23 @@ def markdown(table: dict) -> str:
     lines = ["| | " + " | ".join(table["columns"]) + " |", "|---|" + "---:|" * len(table["columns"])]
     lines += [f"| {row['name']} | " + " | ".join(cell(row["values"][c]) for c in table["columns"]) + " |"
               for row in table["rows"]]
+    reasons = [f"- {column}, {row}: {why}" for column, rows in table.get("skipped", {}).items()
+               for row, why in rows.items()]
+    if reasons:
+        lines += ["", "Skipped (nothing is estimated in their place):", "", *reasons]
     return "\n".join(lines) + "\n"
 
 
-def write_comparison(builds: dict[str, Path], markdown_file: Path, json_file: Path) -> dict:
+def write_comparison(builds: dict[str, BuildLayout], markdown_file: Path, json_file: Path) -> dict:
     table = comparison(builds)
     write_atomic(json_file, json.dumps(table, indent=2, ensure_ascii=False) + "\n")
     write_atomic(markdown_file, markdown(table))
     return table
 
 
-def remove_stale_variants(build: Path, names: list[str]) -> None:
+def remove_stale_variants(build: BuildLayout, names: list[str]) -> None:
     """Variants no longer in production.yaml leave with their folders."""
-    root = Path(build) / "variants"
+    root = build.variants
     if root.is_dir():
         for child in root.iterdir():
             if child.is_dir() and child.name not in names:

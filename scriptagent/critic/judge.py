@@ -4,9 +4,9 @@
                                   ^                                                  │ not a valid rubric
                                   └─────────────── retry.j2 <────────────────────────┘ (reply_retries times)
 
-The models are asked through the scripter's chat backends (`scriptagent.scripter.llm.chat`: openai, transformers),
+The models are asked through the shared language-model clients (`scriptagent.lm.chat`: openai, transformers),
 so a judge is configured like a scripter. Films go with their frames: as image parts to an OpenAI-compatible
-server, or through an image-text-to-text model for transformers (vlm.py).
+server, or through an image-text-to-text model for transformers (scriptagent.lm.vlm).
 
 A rubric is only ever what the model said: every dimension present, an integer 1-5 and a reason. A reply that is
 not is sent back with the problem; after the last retry, or when the model cannot be reached, the rubric is
@@ -22,9 +22,10 @@ from pathlib import Path
 
 from ..errors import ScriptAgentError
 from ..files import templates_dir
-from ..production import CriticConfig, Production, Segment
+from ..layout import STRIP, BuildLayout
+from ..plan import Segment
+from ..schema import CriticConfig, Production
 from .clip import Skipped
-from .paths import STRIP, thumb_file
 from .rubrics import RUBRICS
 
 
@@ -54,7 +55,7 @@ def rubric_schema(kind: str) -> dict:
 
 def read_rubric(reply: str, kind: str) -> dict:
     """{dimension: {"score": 1-5, "reason": str}} from a reply, or RubricReplyError saying what is wrong."""
-    from ..scripter.reply import ReplyParseError, parse_reply
+    from ..lm.reply import ReplyParseError, parse_reply
 
     try:
         data = parse_reply(reply)
@@ -90,17 +91,17 @@ def _image_url(jpeg: bytes) -> str:
 
 def ask(messages: list[dict], images: list[bytes], config, seed: int, kind: str) -> str:
     """The model's reply; `images` (JPEG bytes) go with the first user message."""
-    from ..scripter.llm import chat
+    from ..lm import chat
 
     if config.backend == "transformers":
-        from .vlm import vlm_chat
-        return vlm_chat(messages, images, config, seed)
+        from ..lm.vlm import vlm_chat
+        return vlm_chat(messages, images, config, seed, setting="critic.judge")
     if images:
         first_user = next(i for i, m in enumerate(messages) if m["role"] == "user")
         parts = [{"type": "text", "text": messages[first_user]["content"]}]
         parts += [{"type": "image_url", "image_url": {"url": _image_url(jpeg)}} for jpeg in images]
         messages = [*messages[:first_user], {"role": "user", "content": parts}, *messages[first_user + 1:]]
-    return chat(messages, config, seed=seed, json_schema=rubric_schema(kind))
+    return chat(messages, config, seed=seed, json_schema=rubric_schema(kind), setting="critic.judge")
 
 
 def run_rubric(kind: str, prompt: str, images: list[bytes], config, seed: int) -> dict:
@@ -114,9 +115,7 @@ def run_rubric(kind: str, prompt: str, images: list[bytes], config, seed: int) -
         try:
             reply = ask(messages, images, config, seed + attempt, kind)
         except ScriptAgentError as error:
-            # the scripter's backends name their own settings; here they are the judge's
-            message = str(error).removeprefix("scripter: ").replace("scripter.", "critic.judge.")
-            return {"skipped": Skipped(f"the judge failed: {message}",
+            return {"skipped": Skipped(f"the judge failed: {error}",
                                        "check critic.judge (model, server, key); the other scores stand").as_json()}
         try:
             scores = read_rubric(reply, kind)
@@ -153,13 +152,13 @@ def film_shots(segments: list[Segment]) -> list[dict]:
     """The script of the shots the segments show, with their times in the film (a split shot once)."""
     shots: dict[str, dict] = {}
     for segment in segments:
-        for offset, piece in zip(segment.piece_starts(), segment.shots):
-            shot = piece.shot
-            start = (segment.first_frame + offset - piece.offset_frames) / segment.fps
+        for offset, shot_part in zip(segment.part_starts(), segment.shots):
+            shot = shot_part.shot
+            start = (segment.first_frame + offset - shot_part.offset_frames) / segment.fps
             if shot.id not in shots:
                 names = {cid: member.name for cid, member in segment.cast.items()}
                 shots[shot.id] = {
-                    "id": shot.id, "start": start, "end": start + piece.shot_frames / segment.fps,
+                    "id": shot.id, "start": start, "end": start + shot_part.shot_frames / segment.fps,
                     "shot_size": shot.shot_size.value, "angle": shot.angle.value,
                     "camera_movement": shot.camera_movement.value, "description": shot.description,
                     "characters": [{"name": names.get(c.id, c.id), "position": c.position, "action": c.action,
@@ -171,17 +170,17 @@ def film_shots(segments: list[Segment]) -> list[dict]:
 
 def pick_frames(segments: list[Segment], limit: int) -> list[tuple[Segment, int, str]]:
     """Which thumbnails to show the judge: first/middle/last of every shot if they fit, else middles, else some."""
-    pieces = [(segment, k) for segment in segments for k in range(len(segment.shots))]
-    if 3 * len(pieces) <= limit:
-        return [(segment, k, which) for segment, k in pieces for which in STRIP]
-    if len(pieces) > limit:
-        step = len(pieces) / limit
-        pieces = [pieces[int(i * step)] for i in range(limit)]
-    return [(segment, k, "middle") for segment, k in pieces]
+    shot_parts = [(segment, k) for segment in segments for k in range(len(segment.shots))]
+    if 3 * len(shot_parts) <= limit:
+        return [(segment, k, which) for segment, k in shot_parts for which in STRIP]
+    if len(shot_parts) > limit:
+        step = len(shot_parts) / limit
+        shot_parts = [shot_parts[int(i * step)] for i in range(limit)]
+    return [(segment, k, "middle") for segment, k in shot_parts]
 
 
 def frame_time(segment: Segment, k: int, which: str) -> float:
-    start = segment.first_frame + segment.piece_starts()[k]
+    start = segment.first_frame + segment.part_starts()[k]
     frames = segment.shots[k].frames
     offset = {"first": 0, "middle": (frames - 1) // 2, "last": frames - 1}[which]
     return (start + offset) / segment.fps
@@ -196,27 +195,23 @@ def film_prompt(segments: list[Segment], frames: list[tuple[Segment, int, str]],
                   setting=segments[0].setting, shots=film_shots(segments), images=images, rubric=RUBRICS["film"])
 
 
-def judge_film(build: Path, segments: list[Segment], production: Production) -> dict:
+def judge_film(build: BuildLayout, segments: list[Segment], production: Production) -> dict:
     """The film rubric over the whole film, with thumbnails from the score tasks."""
     config = production.critic.judge
     frames = pick_frames(segments, config.max_images)
-    images = [thumb_file(build, segment.id, k, which).read_bytes() for segment, k, which in frames]
+    images = [build.thumb(segment.id, k, which).read_bytes() for segment, k, which in frames]
     return run_rubric("film", film_prompt(segments, frames, production.title), images, config, production.seed)
 
 
 def judge_take(segment: Segment, video: Path, critic: CriticConfig) -> float | Skipped:
     """A retake's score: the mean of the film rubric over this one segment, from its own frames."""
-    from PIL import Image
+    from .scoring import measure_render
+    from .stills import still
 
-    from .build import THUMB_WIDTH, jpeg
-    from .scoring import score_segment
-
-    strip = score_segment(segment, video, CriticConfig(metrics=[])).strip
+    strip = measure_render(segment, video, CriticConfig(metrics=[])).strip
     frames = [(s, k, which) for s, k, which in pick_frames([segment], critic.judge.max_images)
               if strip[k].get(which) is not None]
-    width, height = segment.resolution
-    size = (THUMB_WIDTH, max(2, round(THUMB_WIDTH * height / width)))
-    images = [jpeg(Image.fromarray(strip[k][which]).resize(size, Image.BILINEAR)) for _, k, which in frames]
+    images = [still(strip[k][which], segment.resolution) for _, k, which in frames]
     result = run_rubric("film", film_prompt([segment], frames, None), images, critic.judge, segment.seed)
     if "skipped" in result:
         return Skipped(**result["skipped"])

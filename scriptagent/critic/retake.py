@@ -23,9 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..files import atomic_path, read_json, sha256_file, write_json_if_changed
-from ..production import CriticConfig, Segment, digest
+from ..layout import BuildLayout
+from ..plan import Segment
+from ..schema import CriticConfig, digest
 from .clip import Skipped
-from .paths import takes_file, takes_folder
 
 
 @dataclass(frozen=True)
@@ -37,26 +38,32 @@ class Take:
     last_frame: Path
 
 
-def take_continuity(segment: Segment, take: Take, anchor: Path | None, critic: CriticConfig) -> float:
-    from . import boundary_continuity
-    from .scoring import score_segment
+def _unmeasured(shots: list[dict], metric: str) -> Skipped:
+    """Why no shot part of a take has `metric` (the first shot's reason)."""
+    why = next((shot["skipped"][metric] for shot in shots if metric in shot.get("skipped", {})), None)
+    return Skipped(**why) if why else Skipped(f"no shot of the take has {metric}", "render the segment again")
 
-    score = score_segment(segment, take.video, CriticConfig(metrics=["continuity"])).score
-    values = [shot["consistency"] for shot in score["shots"]]
+
+def take_continuity(segment: Segment, take: Take, anchor: Path | None, critic: CriticConfig) -> float | Skipped:
+    from .metrics.continuity import boundary_continuity
+    from .scoring import measure_render
+
+    score = measure_render(segment, take.video, CriticConfig(metrics=["continuity"])).score
+    values = [shot["consistency"] for shot in score["shots"] if "consistency" in shot]
     if anchor is not None:
         values.append(boundary_continuity(anchor, take.first_frame))
-    return min(values)
+    return min(values) if values else _unmeasured(score["shots"], "continuity")
 
 
 def take_vsa(segment: Segment, take: Take, anchor: Path | None, critic: CriticConfig) -> float | Skipped:
-    from .scoring import score_segment
+    from .scoring import measure_render
 
-    measure = score_segment(segment, take.video, CriticConfig(metrics=["vsa"], clip_model=critic.clip_model,
-                                                              sample_fps=critic.sample_fps))
+    measure = measure_render(segment, take.video, CriticConfig(metrics=["vsa"], clip_model=critic.clip_model,
+                                                               sample_fps=critic.sample_fps))
     if "vsa" in measure.score["skipped"]:
         return Skipped(**measure.score["skipped"]["vsa"])
-    values = [shot["vsa"] for shot in measure.score["shots"]]
-    return sum(values) / len(values)
+    values = [shot["vsa"] for shot in measure.score["shots"] if "vsa" in shot]
+    return sum(values) / len(values) if values else _unmeasured(measure.score["shots"], "vsa")
 
 
 def take_judge(segment: Segment, take: Take, anchor: Path | None, critic: CriticConfig) -> float | Skipped:
@@ -86,13 +93,13 @@ def inputs_digest(segment: Segment, root: Path, anchor: Path | None, end_anchor:
 
 
 def render_with_retakes(segment: Segment, root: Path, anchor: Path | None, video: Path, first_frame: Path,
-                        last_frame: Path, critic: CriticConfig, build: Path = Path("build"),
+                        last_frame: Path, critic: CriticConfig, build: BuildLayout = BuildLayout(),
                         end_anchor: Path | None = None) -> dict:
     """Render takes until one scores at least `below` (or `max_takes` are shot); the best one is the render."""
     from ..director import load_renderer
 
     retake = critic.retake
-    folder = takes_folder(build, segment.id)
+    folder = build.takes_folder(segment.id)
     inputs = inputs_digest(segment, root, anchor, end_anchor)
     scorer = measured_by(critic)
     takes = []
@@ -129,5 +136,5 @@ def render_with_retakes(segment: Segment, root: Path, anchor: Path | None, video
             shutil.copyfile(folder / source, temporary)
     summary = {"metric": retake.metric, "below": retake.below, "max_takes": retake.max_takes, "chosen": chosen,
                "takes": takes}
-    write_json_if_changed(takes_file(build, segment.id), summary)
+    write_json_if_changed(build.takes_file(segment.id), summary)
     return summary

@@ -39,11 +39,15 @@ RUBRICS = {"script": SCRIPT_RUBRIC, "film": FILM_RUBRIC}
 # The validators' findings behind each rule-based score.
 CONTENT_VALIDATORS = ("dialogue",)
 FORMAT_VALIDATORS = ("appearance", "scene", "position")
-WARNING_WEIGHT = 0.5  # a warning is a craft choice a person may keep: it counts half an error
+# A warning is a craft choice a person may keep: on the rubric's linear 1-5 scale it counts half an error. (The
+# scripter's training reward, scripter/reward.py, weighs a warning a quarter of an error in a different formula,
+# 1 / (1 + errors + w * warnings) per validator: two scales, two weights.)
+RUBRIC_WARNING_WEIGHT = 0.5
 
 
 def _penalty(findings: list[dict], validators: tuple[str, ...]) -> float:
-    return sum(1.0 if f["severity"] == "error" else WARNING_WEIGHT for f in findings if f["validator"] in validators)
+    return sum(1.0 if f["severity"] == "error" else RUBRIC_WARNING_WEIGHT
+               for f in findings if f["validator"] in validators)
 
 
 def rule_based_script_scores(findings: list[dict], shots: int, lines: int) -> dict:

@@ -14,34 +14,50 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib
 import json
 import math
 from fractions import Fraction
 
 from pathlib import Path
+from typing import ClassVar, Protocol
 
 from ..cache import artifact_key
-from ..registry import backend_class
+from ..registry import RENDERERS, backend_class
 from ..errors import InputError, Problem
-from ..production import (Anchoring, Keyframe, KeyframeShot, Production, SCRIPT_FILE, Script, Segment,
-                          SegmentCastMember, SegmentShot, TimedLine, cast_references, place_in_film)
+from ..layout import SCRIPT_FILE
+from ..plan import (Keyframe, KeyframeShot, Segment, SegmentCastMember, SegmentShot, TimedLine, cast_references,
+                    place_in_film)
+from ..schema import Anchoring, Production, Script
 from ..timing import line_timings
 from ..voice import line_id, spoken_timings
 
-# name -> "module:Class"; a backend is one file, imported only when used (heavy imports stay lazy)
-BACKENDS = {
-    "animatic": "scriptagent.director.animatic:AnimaticRenderer",
-    "diffusers": "scriptagent.director.diffusers_renderer:DiffusersRenderer",
-}
+class Renderer(Protocol):
+    """What a director backend is. What differs per backend is here, so nothing else asks for a backend by name.
+    The class attributes and class methods are read while planning: they load no model."""
 
-# The settings of a diffusers director that a keyframe picture depends on (not the video model's).
-KEYFRAME_SETTINGS = ("keyframe_model", "keyframe_steps", "keyframe_guidance", "negative_prompt", "ip_adapter", "dtype",
-                     "device", "trust_remote_code")
+    version: ClassVar[str]  # raise it when the same segment draws different pixels (the render cache's key)
+    slate_shows_shot_ids: ClassVar[bool]  # the picture shows shot ids: a renamed shot is a new picture
+    needs_opening_image: ClassVar[bool]  # every segment starts from a picture (image-to-video models)
+    calibrated: ClassVar[bool]  # its memory and time are measured by `scriptagent calibrate` (GPU models)
+
+    def __init__(self, config: dict): ...
+
+    @classmethod
+    def keyframe_settings(cls, director: dict) -> dict:
+        """The director settings a keyframe picture depends on, with the backend that draws it."""
+
+    @classmethod
+    def geometry(cls, director: dict, segment: Segment) -> tuple[str, int, int, tuple[int, int]]:
+        """(model, frames the model renders, its frame rate, its size) for a segment, from config files only."""
+
+    def render(self, segment: Segment, root: Path, anchor: Path | None, video: Path, first_frame: Path,
+               last_frame: Path, end_anchor: Path | None = None) -> None: ...
+
+    def keyframe(self, keyframe: Keyframe, root: Path, out: Path) -> None: ...
 
 
-def renderer_class(name: str):
-    return backend_class(BACKENDS, name, "director.backend")
+def renderer_class(name: str) -> type[Renderer]:
+    return backend_class(RENDERERS, name, "director.backend")
 
 
 @functools.lru_cache(maxsize=4)
@@ -54,19 +70,9 @@ def load_renderer(config: dict):
     return _cached_renderer(config["backend"], json.dumps(config, sort_keys=True))
 
 
-def _backend_constant(name: str, constant: str, default):
-    module_name = BACKENDS[name].split(":")[0]
-    return getattr(importlib.import_module(module_name), constant, default)
-
-
-def renderer_version(name: str) -> str:
-    return _backend_constant(name, "RENDERER_VERSION", "")
-
-
 def slate_shows_ids(segment: Segment) -> bool:
     """Whether the segment's picture shows its shot ids (the animatic's slate), so a renamed shot must re-render."""
-    return segment.slate and _backend_constant(segment.director.get("backend", "animatic"), "SLATE_SHOWS_SHOT_IDS",
-                                               False)
+    return segment.slate and renderer_class(segment.director.get("backend", "animatic")).slate_shows_shot_ids
 
 
 def render_key(segment: Segment, root: Path, anchor: Path | None, end_anchor: Path | None) -> str:
@@ -86,29 +92,8 @@ def keyframe_key(keyframe: Keyframe, root: Path) -> str:
                         [Path(root) / r for r in references])
 
 
-def needs_opening_image(name: str) -> bool:
-    """Image-to-video backends need a picture to start every segment from; the animatic draws its own."""
-    return _backend_constant(name, "NEEDS_OPENING_IMAGE", False)
-
-
-def keyframe_settings(director: dict) -> dict:
-    """The director settings a keyframe picture depends on. Without a text-to-image model the animatic draws it."""
-    if director.get("backend") == "diffusers" and director.get("keyframe_model"):
-        return {"backend": "diffusers", **{key: director.get(key) for key in KEYFRAME_SETTINGS}}
-    return {"backend": "animatic"}
-
-
 def render_geometry(director: dict, segment: Segment) -> tuple[str, int, int, tuple[int, int]]:
-    """(model, frames the model renders, its frame rate, its size) for a segment, from config files only."""
-    if director.get("backend") != "diffusers":
-        return director.get("backend", "animatic"), segment.frames, segment.fps, tuple(segment.resolution)
-    from .pipelines import config_reader, video_pipeline
-
-    spec = video_pipeline(director["pipeline"])
-    config = config_reader(director["model"])
-    geometry = spec.geometry(config, director.get("fps"))
-    size = spec.size_for(config, *segment.resolution)
-    return director["pipeline"], geometry.frames_for(segment.frames / segment.fps), geometry.fps, size
+    return renderer_class(director.get("backend", "animatic")).geometry(director, segment)
 
 
 def anchor_text(segment: Segment) -> str:
@@ -128,8 +113,8 @@ def plan_segments(production: Production, script: Script, spoken: dict[str, floa
     director = production.director
     max_frames = max(1, math.floor(director.max_segment_seconds * fps + 1e-6))
     rate = production.scripter.words_per_second
-    version = renderer_version(director.backend)
-    opening_images = needs_opening_image(director.backend)
+    version = renderer_class(director.backend).version
+    opening_images = renderer_class(director.backend).needs_opening_image
 
     # 1. Frames per shot from the shot's own duration (exactly, as the decimal it is written as), so the film's
     #    length is the sum of its shots and lengthening one shot moves no frame of any other.
@@ -149,7 +134,7 @@ def plan_segments(production: Production, script: Script, spoken: dict[str, floa
                          for line, (start, end) in zip(shot.dialogue, timings)]
             parts = math.ceil(frames / max_frames)
             bounds = [round(k * frames / parts) for k in range(parts + 1)]
-            pieces = [SegmentShot(shot=shot, scene_id=scene.id, frames=bounds[k + 1] - bounds[k], shot_frames=frames,
+            shot_parts = [SegmentShot(shot=shot, scene_id=scene.id, frames=bounds[k + 1] - bounds[k], shot_frames=frames,
                                   offset_frames=bounds[k], part=k + 1, parts=parts, subtitles=subtitles)
                       for k in range(parts)]
             # 2. Pack whole shots into the open segment while they fit; split shots stand alone. A segment also
@@ -159,9 +144,9 @@ def plan_segments(production: Production, script: Script, spoken: dict[str, floa
             open_group = None if closed or not groups else groups[-1]
             if (parts == 1 and director.pack_shots and open_group and open_group[-1].parts == 1
                     and sum(p.frames for p in open_group) + frames <= max_frames):
-                open_group.append(pieces[0])
+                open_group.append(shot_parts[0])
             else:
-                groups.extend([piece] for piece in pieces)
+                groups.extend([shot_part] for shot_part in shot_parts)
             closed = parts > 1 or _closes_segment(shot)
         parts_by_scene.append((scene.id, scene.setting, groups))
 
@@ -174,8 +159,8 @@ def plan_segments(production: Production, script: Script, spoken: dict[str, floa
             head = group[0]
             segment_id = head.shot.id if head.parts == 1 else f"{head.shot.id}-p{head.part}"
             people = []
-            for piece in group:
-                people += [c.id for c in piece.shot.characters] + [line.speaker for line in piece.shot.dialogue]
+            for shot_part in group:
+                people += [c.id for c in shot_part.shot.characters] + [line.speaker for line in shot_part.shot.dialogue]
             segment = Segment(
                 id=segment_id, scene_id=scene_id, setting=setting, frames=sum(p.frames for p in group), fps=fps,
                 resolution=production.style.resolution,
@@ -214,20 +199,20 @@ def plan_keyframes(segments: list[Segment]) -> list[Keyframe]:
     for segment in segments:
         if not segment.start_keyframe:
             continue
-        piece = segment.shots[0]
-        shot = piece.shot
+        shot_part = segment.shots[0]
+        shot = shot_part.shot
         in_frame = [c.id for c in shot.characters]
         speakers = [line.speaker for line in shot.dialogue if not line.off_screen and line.speaker in in_frame]
-        settings = keyframe_settings(segment.director)
+        settings = renderer_class(segment.director["backend"]).keyframe_settings(segment.director)
         keyframes.append(Keyframe(
             id=segment.start_keyframe, scene_id=segment.scene_id, setting=segment.setting,
             shot=KeyframeShot(id=shot.id, shot_size=shot.shot_size, angle=shot.angle,
                               camera_movement=shot.camera_movement, description=shot.description,
                               characters=shot.characters, speakers=list(dict.fromkeys(speakers))),
-            shot_frame=piece.offset_frames, shot_frames=piece.shot_frames if piece.offset_frames else 1,
+            shot_frame=shot_part.offset_frames, shot_frames=shot_part.shot_frames if shot_part.offset_frames else 1,
             fps=segment.fps, resolution=segment.resolution, look=segment.look, seed=segment.seed,
             cast={cid: segment.cast[cid] for cid in in_frame if cid in segment.cast},
-            director=settings, renderer_version=renderer_version(settings["backend"])))
+            director=settings, renderer_version=renderer_class(settings["backend"]).version))
     return keyframes
 
 
@@ -249,14 +234,14 @@ def plan_summary(production: Production, script: Script, segments: list[Segment]
     fps = production.style.fps
     shots, film_lines = [], []
     for segment in segments:
-        for offset, piece in zip(segment.piece_starts(), segment.shots):
-            shot_start = (segment.first_frame + offset - piece.offset_frames) / fps
-            if piece.part == 1:
-                shots.append({"id": piece.shot.id, "scene": piece.scene_id, "start": round(shot_start, 4),
-                              "duration": round(piece.shot_frames / fps, 4), "segment": segment.id})
-                film_lines += [{"id": line_id(piece.shot.id, index), "shot": piece.shot.id, "speaker": line.speaker, "name": line.name, "line": line.line,
+        for offset, shot_part in zip(segment.part_starts(), segment.shots):
+            shot_start = (segment.first_frame + offset - shot_part.offset_frames) / fps
+            if shot_part.part == 1:
+                shots.append({"id": shot_part.shot.id, "scene": shot_part.scene_id, "start": round(shot_start, 4),
+                              "duration": round(shot_part.shot_frames / fps, 4), "segment": segment.id})
+                film_lines += [{"id": line_id(shot_part.shot.id, index), "shot": shot_part.shot.id, "speaker": line.speaker, "name": line.name, "line": line.line,
                                 "start": round(shot_start + line.start, 3), "end": round(shot_start + line.end, 3)}
-                               for index, line in enumerate(piece.subtitles)]
+                               for index, line in enumerate(shot_part.subtitles)]
     total_frames = sum(segment.frames for segment in segments)
     return {
         "title": production.title,

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from ..errors import BackendError
 from ..files import write_json_if_changed
+from . import renderer_class
 
 
 def cache_file() -> Path:
@@ -73,8 +74,8 @@ _told: set[str] = set()
 
 def estimate(director: dict, frames: int, size: tuple[int, int]) -> Estimate:
     """Expected peak memory and seconds of rendering `frames` frames at `size`, from the calibration cache."""
-    if director.get("backend") != "diffusers":
-        return Estimate(known=True)  # the animatic runs on the CPU in seconds: nothing to estimate
+    if not renderer_class(director.get("backend", "animatic")).calibrated:
+        return Estimate(known=True)  # e.g. the animatic, on the CPU in seconds: nothing to estimate
     key = calibration_key(director, size)
     measured = _read_cache().get(key)
     if not measured:

@@ -27,13 +27,16 @@ import numpy as np
 from PIL import Image
 
 from ..errors import BackendError, first_line
-from ..production import Keyframe, Segment, digest
-from .pipelines import pipe_config_reader, video_pipeline
+from ..plan import Keyframe, Segment
+from ..schema import digest
+from .pipelines import config_reader, pipe_config_reader, video_pipeline
 from .prompts import keyframe_prompt, segment_prompt
-from .video import FrameWriter, save_png
+from ..media import FrameWriter, save_png
 
 RENDERER_VERSION = "diffusers-1"
-NEEDS_OPENING_IMAGE = True  # an image-to-video model starts from a picture: the plan gives every segment one
+# The settings a keyframe picture depends on (not the video model's).
+KEYFRAME_SETTINGS = ("keyframe_model", "keyframe_steps", "keyframe_guidance", "negative_prompt", "ip_adapter", "dtype",
+                     "device", "trust_remote_code")
 
 _LOADED: dict[tuple, object] = {}  # at most one pipeline: (kind, model, dtype, device, ...) -> pipeline
 
@@ -103,6 +106,27 @@ def _load_rgb(path: Path) -> Image.Image:
 
 class DiffusersRenderer:
     """Renders segments with a diffusers image-to-video pipeline and keyframes with a text-to-image one."""
+
+    version = RENDERER_VERSION
+    slate_shows_shot_ids = False  # a video model never sees shot ids
+    needs_opening_image = True  # an image-to-video model starts from a picture: the plan gives every segment one
+    calibrated = True
+
+    @classmethod
+    def keyframe_settings(cls, director: dict) -> dict:
+        """Without a text-to-image model the animatic draws the keyframe (a storyboard the model animates)."""
+        if not director.get("keyframe_model"):
+            return {"backend": "animatic"}
+        return {"backend": "diffusers", **{key: director.get(key) for key in KEYFRAME_SETTINGS}}
+
+    @classmethod
+    def geometry(cls, director: dict, segment: Segment) -> tuple[str, int, int, tuple[int, int]]:
+        """What the pipeline renders for the segment, read from the checkpoint's config files (no weights)."""
+        spec = video_pipeline(director["pipeline"])
+        config = config_reader(director["model"])
+        geometry = spec.geometry(config, director.get("fps"))
+        size = spec.size_for(config, *segment.resolution)
+        return director["pipeline"], geometry.frames_for(segment.frames / segment.fps), geometry.fps, size
 
     def __init__(self, config: dict):
         self.config = dict(config)

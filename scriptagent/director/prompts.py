@@ -10,7 +10,8 @@ import functools
 import re
 
 from ..files import templates_dir
-from ..production import Keyframe, Segment, SegmentCastMember, ShotCharacter
+from ..plan import Keyframe, Segment, SegmentCastMember
+from ..schema import ShotCharacter
 
 SHOT_SIZES = {
     "extreme-wide": "extreme wide shot", "wide": "wide shot", "full": "full shot", "medium": "medium shot",
@@ -49,8 +50,8 @@ def _characters(characters: list[ShotCharacter], cast: dict[str, SegmentCastMemb
 
 def segment_prompt(segment: Segment) -> str:
     shots = []
-    for piece in segment.shots:
-        shot = piece.shot
+    for shot_part in segment.shots:
+        shot = shot_part.shot
         in_frame = {c.id for c in shot.characters}
         speakers = [segment.cast[line.speaker].name if line.speaker in segment.cast else line.speaker
                     for line in shot.dialogue if not line.off_screen and line.speaker in in_frame]

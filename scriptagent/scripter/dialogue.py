@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from ..errors import InputError, Problem
-from ..production import Production
+from ..schema import Production
 from ..yamlio import load_yaml_file, load_yaml_text, validate_yaml
 
 DEFAULT_SETTING = "an unspecified place"

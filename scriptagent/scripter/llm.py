@@ -4,40 +4,21 @@
                              ^                          │ problems
                              └──── repair.j2 <──────────┘ (up to repair_rounds times)
 
-A backend is one function, `chat(messages, config, *, seed=None, json_schema=None) -> str`, where `messages` are
-OpenAI-style dicts ({"role": "system" | "user" | "assistant", "content": str}). `chat` below picks it by
-`config.backend`, so other agents (the critic's judge) ask the same models the same way.
+The model is asked through `scriptagent.lm.chat`, which picks the backend by `config.backend` (transformers,
+openai); the backends' subclasses here only name the model and find checkpoints.
 """
 
 from __future__ import annotations
 
 import functools
-import importlib
 import sys
 from pathlib import Path
 
 from ..errors import BackendError
-from ..production import Character, Production, Scene, Script
+from ..lm import chat
+from ..schema import Character, Production, Scene, Script
 from .prompts import Prompts
 from .reply import review_reply
-
-CHAT_BACKENDS = {
-    "transformers": "scriptagent.scripter.transformers_backend:chat",
-    "openai": "scriptagent.scripter.openai_backend:chat",
-}
-
-
-def chat(messages: list[dict], config, *, seed: int | None = None, json_schema: dict | None = None) -> str:
-    """The model's answer to `messages`, from the backend `config.backend` (transformers or openai).
-
-    `config` is a TransformersScripterConfig or OpenAIScripterConfig, or any object with the same fields.
-    `json_schema` asks servers that support it for a reply that fits the schema; local models ignore it.
-    """
-    if config.backend not in CHAT_BACKENDS:
-        raise BackendError(f"no chat backend '{config.backend}' (known: {', '.join(CHAT_BACKENDS)})")
-    module_name, function_name = CHAT_BACKENDS[config.backend].split(":")
-    backend_chat = getattr(importlib.import_module(module_name), function_name)
-    return backend_chat(messages, config, seed=seed, json_schema=json_schema)
 
 
 @functools.cache
@@ -58,12 +39,13 @@ class LanguageModelScripter:
 
     def __init__(self, config, folder: str | Path | None = None):
         self.config = config
+        self.chat_config = config  # what the model is asked with (a subclass may resolve the model's path)
         self.folder = Path(folder if folder is not None else ".")
         self.prompts = Prompts(self.folder)
         self.provenance: dict = {}  # filled by write(): what script.yaml's header records
 
     def ask(self, messages: list[dict], seed: int) -> str:
-        return chat(messages, self.config, seed=seed, json_schema=script_json_schema())
+        return chat(messages, self.chat_config, seed=seed, json_schema=script_json_schema(), setting="scripter")
 
     def label(self) -> str:
         return self.config.model

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from ..errors import InputError, Problem
 from ..files import sha256_bytes, templates_dir
-from ..production import (MAX_SHOT_SECONDS, ActionBeat, Angle, CameraMovement, Production, ShotSize, Transition,
-                          TransitionBeat)
+from ..schema import (MAX_SHOT_SECONDS, ActionBeat, Angle, CameraMovement, Production, ShotSize, Transition,
+                      TransitionBeat)
 
 TEMPLATE_NAMES = ("system.j2", "user.j2", "repair.j2")
 OVERRIDE_FOLDER = Path("templates") / "scripter"

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 from ruamel.yaml.util import load_yaml_guess_indent
 
-from ..production import DialogueLine, Production, Script, Shot, digest
+from ..schema import DialogueLine, Production, Script, Shot, digest
 from ..timing import dialogue_seconds, shot_seconds
 from ..yamlio import _yaml
 

@@ -1,5 +1,5 @@
-"""Reading a language model's reply as a script: parse it (JSON or YAML, inside or outside code fences), validate
-it against the Script schema, then run the four validators.
+"""Reading a language model's reply as a script: parse it (scriptagent.lm.reply), validate it against the Script
+schema, then run the four validators.
 
 The repair loop sends `Review.to_fix` back to the model; `structure_reward` scores the same stages. Both read a
 reply the same way, so what training rewards is exactly what the build accepts.
@@ -7,72 +7,17 @@ reply the same way, so what training rewards is exactly what the build accepts.
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
 
-from ..production import Production, Script
+from ..lm.reply import ReplyParseError, parse_reply
+from ..schema import Production, Script
 from ..yamlio import validation_problems
 from .validators import ERROR, Finding, validate_script
 
-THINKING = re.compile(r"<think>.*?(?:</think>|\Z)", re.S)  # reasoning models think aloud before answering
-FENCE = re.compile(r"```[^\n]*\n(.*?)(?:```|\Z)", re.S)  # a reply cut off mid-fence is still read
+SCRIPT_KEYS = ("scenes",)  # what a script's mapping holds: {"script": {"scenes": ...}} is read as the script
 MAX_SCHEMA_PROBLEMS = 20  # a garbled reply can break hundreds of fields; the first ones are enough to act on
-
-
-class ReplyParseError(ValueError):
-    """The reply holds no JSON object or YAML mapping."""
-
-
-def parse_reply(text: str) -> dict:
-    """The mapping a reply holds: the first fenced block that parses, else the whole text, else its outermost {...}."""
-    text = THINKING.sub("", text).strip()
-    candidates = FENCE.findall(text) + [text]
-    start, end = text.find("{"), text.rfind("}")
-    if 0 <= start < end:
-        candidates.append(text[start:end + 1])
-    first_error = None
-    for candidate in candidates:
-        data, error = _load_mapping(candidate)
-        if data is not None:
-            return _unwrap(data)
-        first_error = first_error or error
-    raise ReplyParseError(first_error or "it holds no JSON object")
-
-
-def _load_mapping(text: str) -> tuple[dict | None, str | None]:
-    """(mapping, None) or (None, why not). JSON first; YAML reads what JSON cannot (and JSON-ish YAML)."""
-    json_error = None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        json_error = f"invalid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
-    else:
-        return (data, None) if isinstance(data, dict) else (None, f"a JSON {type(data).__name__}, not an object")
-    try:
-        data = YAML(typ="safe", pure=True).load(text)
-    except YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or str(error).strip().splitlines()[0]
-        yaml_error = f"invalid YAML: {problem}{where}"
-        return None, json_error if text.lstrip().startswith(("{", "[")) else yaml_error
-    if isinstance(data, dict):
-        return data, None
-    return None, json_error if text.lstrip().startswith(("{", "[")) else "it holds no JSON object"
-
-
-def _unwrap(data: dict) -> dict:
-    """{"script": {...}} -> {...}: models like to name what they return."""
-    if len(data) == 1:
-        (value,) = data.values()
-        if isinstance(value, dict) and "scenes" in value:
-            return value
-    return data
 
 
 @dataclass
@@ -105,7 +50,7 @@ def must_fix(finding: Finding) -> bool:
 
 def review_reply(text: str, production: Production) -> Review:
     try:
-        data = parse_reply(text)
+        data = parse_reply(text, SCRIPT_KEYS)
     except ReplyParseError as error:
         return Review(to_fix=[f"the reply is not a script ({error}); answer with exactly one JSON object"])
     try:

@@ -21,15 +21,16 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
-from ..production import Production, Script, Shot
+from ..lm.reply import ReplyParseError, parse_reply
+from ..schema import Production, Script, Shot
 from ..timing import MIN_SHOT_SECONDS, dialogue_seconds, shot_seconds
 from .dialogue import production_from
-from .reply import ReplyParseError, parse_reply
+from .reply import SCRIPT_KEYS
 from .validators import ERROR, TIMING_TOLERANCE, VALIDATORS
 
 WEIGHTS = {"parse": 0.10, "schema": 0.20, "dialogue": 0.125, "appearance": 0.125, "scene": 0.125,
            "position": 0.125, "durations": 0.20}
-WARNING_WEIGHT = 0.25  # a warning costs a quarter of an error
+REWARD_WARNING_WEIGHT = 0.25  # a warning costs a quarter of an error
 LINGER_SECONDS = 2.0  # a dialogue shot may hold this much past what its lines need (a beat, a look)
 SILENT_SHOT_SECONDS = 6.0  # establishing, reaction and closing shots without lines
 
@@ -39,7 +40,7 @@ def structure_parts(dialogue, reply_text: str) -> dict[str, float]:
     production = production_from(dialogue)
     parts = dict.fromkeys(WEIGHTS, 0.0)
     try:
-        data = parse_reply(reply_text)
+        data = parse_reply(reply_text, SCRIPT_KEYS)
     except ReplyParseError:
         return parts
     parts["parse"] = 1.0
@@ -52,7 +53,7 @@ def structure_parts(dialogue, reply_text: str) -> dict[str, float]:
     for name, check in VALIDATORS.items():
         findings = check(script, production)
         errors = sum(finding.severity == ERROR for finding in findings)
-        parts[name] = 1.0 / (1.0 + errors + WARNING_WEIGHT * (len(findings) - errors))
+        parts[name] = 1.0 / (1.0 + errors + REWARD_WARNING_WEIGHT * (len(findings) - errors))
     parts["durations"] = _share_of_timed_shots(script, production)
     return parts
 

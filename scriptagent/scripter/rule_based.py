@@ -8,216 +8,28 @@ face while a voice is heard off screen (phone, TV, V.O.), and a closing wide whe
 is in frame only from their entrance (present when the scene opens, or their first line or the first action naming
 them) and until an action says they leave. Every character keeps one side of the frame for the whole scene (the
 180° rule), and every duration comes from `scriptagent.timing`, so no shot exceeds MAX_SHOT_SECONDS. The same
-production always gives the same script.
+production always gives the same script. How a line is read is in line_reading.py, who stands where in blocking.py.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
-from ..production import (ActionBeat, Angle, CameraMovement, Character, DialogueLine, Production, ProductionScene,
-                          RuleBasedScripterConfig, Scene, Script, ScriptLine, Shot, ShotCharacter, ShotSize,
-                          Transition, TransitionBeat)
-from ..timing import CLOSING_MARKS, shot_seconds, speech_seconds
+from ..schema import (ActionBeat, Angle, CameraMovement, Character, DialogueLine, Production, ProductionScene,
+                      RuleBasedScripterConfig, Scene, Script, ScriptLine, Shot, ShotCharacter, ShotSize, Transition,
+                      TransitionBeat)
+from ..timing import shot_seconds
+from .blocking import EXIT_WORDS, frame_place, frame_side, home_positions, named_in, scene_order
+from .line_reading import (EXPRESSIONS, HIGH_ANGLE_EMOTIONS, LOW_ANGLE_EMOTIONS, REACTIONS, is_charged, line_emotion,
+                           line_emotion_is_stated, speaker_action, speaking_clause, split_line)
 
-SPLIT_LINE_SECONDS = 5.5  # past this (about 6 s with the lead-in and tail) a line cuts away to the listener
-MAX_PART_SECONDS = 8.0  # a part of a split line is cut again past this; with lead-in and tail it stays under 10 s
 ESTABLISHING_SECONDS = 3.0
 CLOSING_SECONDS = 3.0
 SINGLES_BEFORE_TWO_SHOT = 4  # re-establish geography after this many singles in a row
 ANGLE_COOLDOWN_SHOTS = 4  # low and high angles are spice: at most one in this many shots
-SHORT_EMPHATIC_WORDS = 3  # "You came." lands harder in a close-up
 ACTION_WORDS_PER_SECOND = 3.0  # an action beat is read a little faster than it is spoken, then held a beat
 ACTION_MIN_SECONDS = 1.5
 ACTION_MAX_SECONDS = 6.0
-
-# --- reading a line: emotion, action, expression ------------------------------------------------------------
-
-# A word of the parenthetical -> the emotion it asks for. Anything else in a parenthetical is an action.
-EMOTION_WORDS = {
-    "quietly": "quiet", "softly": "quiet", "gently": "tender", "tenderly": "tender",
-    "whispering": "whispering", "whispers": "whispering", "whispered": "whispering",
-    "shouting": "shouting", "shouts": "shouting", "yelling": "shouting", "screaming": "shouting",
-    "angrily": "angry", "angry": "angry", "furious": "angry", "furiously": "angry",
-    "sadly": "sad", "sad": "sad", "crying": "tearful", "tearful": "tearful", "tearfully": "tearful",
-    "sobbing": "tearful", "laughing": "amused", "amused": "amused", "smiling": "warm", "warmly": "warm",
-    "nervously": "nervous", "nervous": "nervous", "coldly": "cold", "firmly": "firm", "bitterly": "bitter",
-    "pleading": "pleading", "sarcastic": "sarcastic", "sarcastically": "sarcastic", "hesitantly": "hesitant",
-    "hesitant": "hesitant", "excited": "excited", "excitedly": "excited", "defiantly": "defiant",
-    "defiant": "defiant", "surprised": "surprised", "urgently": "urgent", "urgent": "urgent",
-}
-CHARGED_EMOTIONS = {"whispering", "shouting", "angry", "tearful", "pleading", "defiant", "urgent", "intense"}
-LOW_ANGLE_EMOTIONS = {"shouting", "angry", "defiant", "intense", "urgent", "cold"}  # the speaker dominates
-HIGH_ANGLE_EMOTIONS = {"tearful", "sad", "pleading", "hesitant", "nervous", "whispering"}  # the speaker is exposed
-
-# The speaker's face for an emotion, and the listener's reaction to it.
-EXPRESSIONS = {
-    "quiet": "subdued", "questioning": "searching", "intense": "intense", "hesitant": "uncertain",
-    "calm": "composed", "whispering": "hushed", "shouting": "furious", "angry": "angry", "sad": "downcast",
-    "tearful": "tearful", "amused": "amused", "warm": "warm", "nervous": "nervous", "cold": "cold",
-    "firm": "resolute", "bitter": "bitter", "pleading": "pleading", "tender": "tender", "sarcastic": "wry",
-    "excited": "bright-eyed", "defiant": "defiant", "surprised": "startled", "urgent": "urgent",
-}
-REACTIONS = {
-    **dict.fromkeys(("intense", "shouting", "angry", "defiant", "cold", "urgent"), "taken aback"),
-    **dict.fromkeys(("questioning",), "weighing an answer"),
-    **dict.fromkeys(("sad", "tearful", "pleading", "tender"), "moved"),
-    **dict.fromkeys(("amused", "warm", "sarcastic", "excited"), "half-smiling"),
-    **dict.fromkeys(("hesitant", "quiet", "whispering", "nervous"), "leaning in"),
-}
-
-
-def line_emotion(line: DialogueLine) -> str:
-    """The emotion a line is played with: the parenthetical's word for it, else what the punctuation says."""
-    for word in re.findall(r"[a-z]+", line.parenthetical.lower()):
-        if word in EMOTION_WORDS:
-            return EMOTION_WORDS[word]
-    text = line.line.rstrip(CLOSING_MARKS)
-    if "!" in text:
-        return "intense"
-    if "..." in text or "…" in text:
-        return "hesitant"
-    if text.endswith("?"):
-        return "questioning"
-    return "calm"
-
-
-def line_emotion_is_stated(line: DialogueLine) -> bool:
-    """True when the parenthetical names an emotion ('quietly') rather than an action ('opening it')."""
-    return any(word in EMOTION_WORDS for word in re.findall(r"[a-z]+", line.parenthetical.lower()))
-
-
-def is_charged(line: DialogueLine) -> bool:
-    """Lines that deserve a close-up: exclamations, emotional questions, strong parentheticals, short punches."""
-    emotion = line_emotion(line)
-    text = line.line.rstrip(CLOSING_MARKS)
-    emotional_question = text.endswith("?") and (line.parenthetical or "..." in text or "…" in text or "?!" in text)
-    short_punch = len(text.split()) <= SHORT_EMPHATIC_WORDS and text.endswith((".", "!"))
-    return emotion in CHARGED_EMOTIONS or bool(emotional_question) or short_punch
-
-
-def _is_adverb(parenthetical: str) -> bool:
-    return " " not in parenthetical and parenthetical.lower().endswith("ly")
-
-
-def speaker_action(line: DialogueLine) -> str:
-    """What the speaker physically does: the parenthetical when it is an action, else they speak."""
-    parenthetical = line.parenthetical
-    if not parenthetical:
-        return "speaks"
-    if _is_adverb(parenthetical):
-        return f"speaks {parenthetical}"
-    return parenthetical
-
-
-def _speaking_clause(action: str) -> str:
-    """'holding out the suitcase' -> 'speaks while holding out the suitcase', for descriptions."""
-    if action.startswith("speaks"):
-        return action
-    if action.split()[0].lower().endswith("ing"):
-        return f"speaks while {action}"
-    return f"speaks ({action})"
-
-
-# --- splitting long lines -----------------------------------------------------------------------------------
-
-def _split_points(text: str) -> list[int]:
-    """Single spaces between two words: cutting there and re-joining with one space gives the text back exactly."""
-    return [index for index in range(1, len(text) - 1)
-            if text[index] == " " and not text[index - 1].isspace() and not text[index + 1].isspace()]
-
-
-def _ends_sentence(text: str) -> bool:
-    return text.rstrip(CLOSING_MARKS).endswith((".", "!", "?", "…"))
-
-
-def split_line(text: str, words_per_second: float, limit: float = SPLIT_LINE_SECONDS,
-               part_limit: float = MAX_PART_SECONDS) -> list[str]:
-    """Cut a line longer than `limit` seconds into parts of at most `part_limit` seconds, preferring sentence ends.
-
-    Each cut is the one that balances the two halves best; halves still longer than `part_limit` are cut again
-    (a part may run a little longer than the first limit: better than cutting mid-sentence). A text with no
-    single space to cut at stays whole (its shot is then clamped to the maximum).
-    """
-    if speech_seconds(text, words_per_second) <= limit:
-        return [text]
-    points = _split_points(text)
-    if not points:
-        return [text]
-    candidates = [point for point in points if _ends_sentence(text[:point])] or points
-
-    def longer_half(point: int) -> float:
-        return max(speech_seconds(text[:point], words_per_second), speech_seconds(text[point + 1:], words_per_second))
-
-    best = min(candidates, key=longer_half)  # min() keeps the earliest of equals: deterministic
-    return (split_line(text[:best], words_per_second, part_limit, part_limit)
-            + split_line(text[best + 1:], words_per_second, part_limit, part_limit))
-
-
-# --- screen geography ---------------------------------------------------------------------------------------
-
-EXIT_WORDS = re.compile(r"\b(leaves|exits|walks out|goes out|storms out|hurries out|steps out|is gone)\b", re.I)
-
-
-ENTRANCE_WORDS = ("enters", "enter", "walks in", "comes in", "come in", "arrives", "arrive", "appears", "steps in",
-                  "shuffles in", "bursts in", "runs in", "hurries in", "returns", "is there", "sits", "stands")
-
-
-def named_in(text: str, names: dict[str, str], acting: bool = False) -> list[str]:
-    """The cast ids whose name (or id) an action names, in the order the text names them. With `acting`, only
-    those it names as doing something there: at the head of a sentence or of a clause after 'and', or before an
-    entrance word ("Ben walks in"); "Scott dials NAK" brings Scott into the shot, not Nak."""
-    found = []
-    for cast_id, name in names.items():
-        for match in re.finditer(rf"\b({re.escape(name)}|{re.escape(cast_id)})\b", text, re.I):
-            before = text[:match.start()].rstrip()
-            after = text[match.end():].lstrip(" ,").lower()
-            heads = not before or before.endswith((".", "!", "?", ";", ":")) or re.search(r"\band$", before)
-            if not acting or heads or after.startswith(ENTRANCE_WORDS):
-                found.append((match.start(), cast_id))
-                break
-    return [cast_id for _, cast_id in sorted(found)]
-
-
-def _scene_order(production: Production, scene: ProductionScene) -> list[str]:
-    """Who is in the scene, in the order that decides the sides of the frame: speakers seen on screen in the order
-    they first speak, then those present or named in an action. In the one-scene form the whole cast is there."""
-    names = {member.id: member.name for member in production.cast}
-    order = []
-    for item in scene.body:
-        if isinstance(item, DialogueLine) and not item.off_screen and item.speaker not in order:
-            order.append(item.speaker)
-    order += [cast_id for cast_id in scene.present if cast_id not in order]
-    for item in scene.body:
-        if isinstance(item, ActionBeat):
-            order += [cast_id for cast_id in named_in(item.action, names, acting=True) if cast_id not in order]
-    if production.scenes is None:  # one scene: the silent cast stands there too
-        order += [member.id for member in production.cast if member.id not in order]
-    return order
-
-
-def _home_positions(order: list[str]) -> dict[str, str]:
-    """One place per character for the whole scene: first speaker left, second right, the rest at the back."""
-    if len(order) == 1:
-        return {order[0]: "center, facing camera"}
-    places = ["left third, facing right", "right third, facing left", "center background, facing camera"]
-    return {character: places[index] if index < len(places) else f"center background, behind the others "
-            f"(place {index - 1})" for index, character in enumerate(order)}
-
-
-def _side(position: str) -> str:
-    return "left" if position.startswith("left") else "right" if position.startswith("right") else "center"
-
-
-def _frame_place(position: str) -> str:
-    """Where a position puts someone, in description words."""
-    side = _side(position)
-    if side != "center":
-        return f"frame {side}"
-    if position.startswith("center,"):
-        return "center frame"
-    return "further back" if "behind the others" in position else "in the background"
 
 
 def _sentence(text: str) -> str:
@@ -275,8 +87,8 @@ class _SceneWriter:
         self.prefix = prefix
         self.closing = closing
         self.lines = scene.lines
-        self.order = _scene_order(production, scene)
-        self.home = _home_positions(self.order) if self.order else {}
+        self.order = scene_order(production, scene)
+        self.home = home_positions(self.order) if self.order else {}
         self.names = {member.id: member.name for member in production.cast}
         self.speakers = {line.speaker for line in self.lines if not line.off_screen}
         self.expression = dict.fromkeys(self.order, "composed")  # each face as last seen, for the closing shot
@@ -343,7 +155,7 @@ class _SceneWriter:
 
     def _single(self, character: str, action: str, expression: str) -> ShotCharacter:
         # Alone in frame, a background character comes forward to the center; left and right keep their side.
-        position = self.home[character] if _side(self.home[character]) != "center" else "center, facing camera"
+        position = self.home[character] if frame_side(self.home[character]) != "center" else "center, facing camera"
         return ShotCharacter(id=character, position=position, action=action, expression=expression)
 
     def _placement(self) -> str:
@@ -351,8 +163,8 @@ class _SceneWriter:
         there = [character for character in self.order if character in self.in_scene]
         if not there:
             return "Nobody is there yet."
-        places = [f"{self.names[character]} {_frame_place(self.home[character])}" for character in there]
-        places[0] = f"{self.names[there[0]]} stands {_frame_place(self.home[there[0]])}"
+        places = [f"{self.names[character]} {frame_place(self.home[character])}" for character in there]
+        places[0] = f"{self.names[there[0]]} stands {frame_place(self.home[there[0]])}"
         return _join_names(places) + "."
 
     def _angle(self, size: ShotSize, emotion: str) -> Angle:
@@ -449,7 +261,7 @@ class _SceneWriter:
                       listener: str | None) -> None:
         speaker, name = line.speaker, self.names[line.speaker]
         action, expression = speaker_action(line), EXPRESSIONS.get(emotion, emotion)
-        speaks = f"{name}, {expression}, {_speaking_clause(action)}."
+        speaks = f"{name}, {expression}, {speaking_clause(action)}."
         dialogue = [ScriptLine(speaker=speaker, line=text, emotion=emotion)]
         movement = CameraMovement.static
         if size in (ShotSize.over_the_shoulder, ShotSize.two_shot):
@@ -457,7 +269,7 @@ class _SceneWriter:
             reaction = REACTIONS.get(emotion, "attentive")
             listener_name = self.names[listener]
             if size == ShotSize.over_the_shoulder:
-                shoulder_side = "right" if _side(self.home[speaker]) == "left" else "left"
+                shoulder_side = "right" if frame_side(self.home[speaker]) == "left" else "left"
                 listener_in_frame = ShotCharacter(
                     id=listener, position=f"foreground {shoulder_side}, back to camera (over the shoulder)",
                     action="listens", expression=reaction)
@@ -465,7 +277,7 @@ class _SceneWriter:
             else:
                 listener_in_frame = self._in_place(listener, "listens", reaction)
                 left_to_right = sorted([speaker, listener], key=lambda c: self.order.index(c))
-                framing = ", ".join(f"{self.names[c]} {_frame_place(self.home[c])}" for c in left_to_right)
+                framing = ", ".join(f"{self.names[c]} {frame_place(self.home[c])}" for c in left_to_right)
                 description = f"Two-shot: {framing}. {speaks} {listener_name} listens, {reaction}."
             characters = [self._in_place(speaker, action, expression), listener_in_frame]
         else:
@@ -475,7 +287,7 @@ class _SceneWriter:
                 movement = CameraMovement.dolly_in  # a slow push in underlines the charged line
                 description = f"Close on {name} as the camera creeps in. {speaks}"
             else:
-                description = f"{SIZE_LABELS[size]} on {name}, {_frame_place(characters[0].position)}. {speaks}"
+                description = f"{SIZE_LABELS[size]} on {name}, {frame_place(characters[0].position)}. {speaks}"
         self._add_shot(size, description, characters, dialogue, angle=self._angle(size, emotion), movement=movement)
 
     def _reaction_shot(self, line: DialogueLine, text: str, emotion: str, listener: str) -> None:
@@ -492,7 +304,6 @@ class _SceneWriter:
         self.singles_since_geography += 1
         name, expression = self.names[line.speaker], EXPRESSIONS.get(emotion, emotion)
         character = self._single(line.speaker, "keeps talking", expression)
-        description = (f"{SIZE_LABELS[size]} on {name}, {_frame_place(character.position)}. "
+        description = (f"{SIZE_LABELS[size]} on {name}, {frame_place(character.position)}. "
                        f"{name}, {expression}, keeps talking.")
         self._add_shot(size, description, [character], [ScriptLine(speaker=line.speaker, line=text, emotion=emotion)])
-

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..production import Script
+from ..schema import Script
 from ..scripter.prompts import Prompts
 from .data import Instance, dialogue_text
 

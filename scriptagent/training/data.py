@@ -27,7 +27,7 @@ from typing import Literal, TypeVar
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from ..errors import InputError, Problem
-from ..production import CastMember, DialogueLine, Production, Script, Strict
+from ..schema import CastMember, DialogueLine, Production, Script, Strict
 from ..scripter.dialogue import DEFAULT_SETTING  # what a dialogue without context plays in, everywhere
 from ..yamlio import validation_problems
 

@@ -16,8 +16,9 @@ import time
 
 from pydantic import ValidationError
 
-from ..production import Script
-from ..scripter.reply import ReplyParseError, parse_reply
+from ..lm.reply import ReplyParseError, parse_reply
+from ..schema import Script
+from ..scripter.reply import SCRIPT_KEYS
 from ..scripter.reward import completion_text, structure_reward
 from .conversations import grpo_example, training_dataset
 from .recipes import GRPORecipe, resolve_model
@@ -27,7 +28,7 @@ from .reward_model import RewardModel, script_text
 def reward_model_text(reply: str) -> str:
     """What the reward model reads of a reply: the compact script when it parses, else the reply itself."""
     try:
-        return script_text(Script.model_validate(parse_reply(reply)))
+        return script_text(Script.model_validate(parse_reply(reply, SCRIPT_KEYS)))
     except (ReplyParseError, ValidationError):
         return reply
 

@@ -17,8 +17,7 @@ from typing import Annotated, Literal, Union
 from pydantic import Field, model_validator
 
 from ..errors import InputError, Problem
-from ..production import (OpenAIScripterConfig, RuleBasedScripterConfig, ScripterConfig, Strict,
-                          TransformersScripterConfig)
+from ..schema import OpenAIScripterConfig, RuleBasedScripterConfig, ScripterConfig, Strict, TransformersScripterConfig
 from ..yamlio import load_yaml_file, validate_yaml
 from .data import Split
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError, Problem
-from ..production import Angle, CameraMovement, Script, Transition
+from ..schema import Angle, CameraMovement, Script, Transition
 from .data import Rating, dialogue_text, load_ratings
 from .recipes import RewardRecipe, resolve_model
 

@@ -24,7 +24,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from ..errors import InputError, Problem, ScriptAgentError
 from ..files import write_atomic
-from ..production import CastMember, DialogueLine, Production, Strict
+from ..schema import CastMember, DialogueLine, Production, Strict
 from ..scripter import make_scripter
 from ..scripter.dialogue import load_dialogue_file
 from ..scripter.validators import ERROR, validate_script
@@ -93,12 +93,13 @@ def reconstruct_context(recipe: ScriptBenchRecipe, transcript: Production, reaso
     """Stage 1 with the context model; the transcript as it is (turns joined) when there is none or it fails."""
     if recipe.context_model is None:
         return joined_turns(transcript)
-    from ..scripter.llm import chat
-    from ..scripter.reply import ReplyParseError, parse_reply
+    from ..lm import chat
+    from ..lm.reply import ReplyParseError, parse_reply
 
     messages = [{"role": "user", "content": context_prompt(Path(recipe.context_prompt), transcript)}]
     try:
-        reply = chat(messages, recipe.context_model, seed=recipe.seed, json_schema=Context.model_json_schema())
+        reply = chat(messages, recipe.context_model, seed=recipe.seed, json_schema=Context.model_json_schema(),
+                     setting="context_model")
         context = Context.model_validate(parse_reply(reply))
     except (ReplyParseError, ValidationError) as error:
         reasons.append(f"context: the model's reply was not usable ({str(error).splitlines()[0]}); "

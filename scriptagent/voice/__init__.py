@@ -17,17 +17,14 @@ import sys
 import wave
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
-from ..registry import backend_class
+from ..registry import VOICES, backend_class
 from ..errors import ScriptAgentError
 from ..files import atomic_path
-from ..production import MAX_SHOT_SECONDS, SCRIPT_FILE, Production, Script
+from ..layout import SCRIPT_FILE
+from ..schema import MAX_SHOT_SECONDS, Production, Script
 
-# name -> "module:Class"; a backend is one file, imported only when used (heavy imports stay lazy)
-BACKENDS = {
-    "espeak": "scriptagent.voice.espeak:EspeakVoice",
-    "transformers": "scriptagent.voice.transformers_tts:TransformersVoice",
-}
 MIX_RATE = 48000  # the film's soundtrack: every recording is resampled to this rate
 
 
@@ -67,8 +64,17 @@ def active_voice(production: Production, notice=True) -> dict | None:
     return config.model_dump(mode="json")
 
 
-def voice_class(name: str):
-    return backend_class(BACKENDS, name, "voice.backend", also_known=("none",))
+class Voice(Protocol):
+    """What a voice backend is: built from its settings, it speaks one line with one voice, as float samples in
+    [-1, 1] and their rate (written as a WAV by `synthesize`)."""
+
+    def __init__(self, config: dict): ...
+
+    def speak(self, text: str, voice: str) -> tuple[object, int]: ...
+
+
+def voice_class(name: str) -> type[Voice]:
+    return backend_class(VOICES, name, "voice.backend", also_known=("none",))
 
 
 @functools.lru_cache(maxsize=2)

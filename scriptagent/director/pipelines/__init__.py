@@ -18,15 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from ...registry import backend_class
-
-# name -> "module:Class"
-PIPELINES = {
-    "wan-i2v": "scriptagent.director.pipelines.wan_i2v:WanImageToVideo",
-    "ltx": "scriptagent.director.pipelines.ltx:LTXCondition",
-    "cogvideox-i2v": "scriptagent.director.pipelines.cogvideox_i2v:CogVideoXImageToVideo",
-    "hunyuan-i2v": "scriptagent.director.pipelines.hunyuan_i2v:HunyuanVideo15ImageToVideo",
-}
+from ...registry import VIDEO_PIPELINES, backend_class
 
 ConfigReader = Callable[[str], dict]  # component name ("vae", "transformer") -> its config, {} when unknown
 
@@ -91,7 +83,7 @@ class VideoPipeline:
 
 
 def video_pipeline(name: str) -> VideoPipeline:
-    return backend_class(PIPELINES, name, "director.pipeline")()
+    return backend_class(VIDEO_PIPELINES, name, "director.pipeline")()
 
 
 def read_config(model: str, component: str) -> dict:

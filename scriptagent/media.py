@@ -19,8 +19,8 @@ import imageio_ffmpeg
 import numpy as np
 from PIL import Image
 
-from ..errors import BackendError
-from ..files import atomic_path
+from .errors import BackendError
+from .files import atomic_path
 
 # No encoder version string, creation time or other metadata: the bytes depend only on the pictures.
 BITEXACT_FLAGS = ["-fflags", "+bitexact", "-flags:v", "+bitexact", "-map_metadata", "-1"]

@@ -1,7 +1,7 @@
-"""The transformers judge: an image-text-to-text model (a VLM) sees the frames it judges.
+"""A local vision-language chat: an image-text-to-text model sees the images that go with the prompt.
 
-A model that transformers cannot load as image-text-to-text is a text model: it still judges scripts, through the
-scripter's transformers backend, but it cannot judge a film, which is then reported as skipped.
+A model that transformers cannot load as image-text-to-text is a text model: it still answers text, through the
+transformers chat, but it cannot look at images, which is then an error.
 """
 
 from __future__ import annotations
@@ -12,20 +12,20 @@ import io
 from ..errors import BackendError, first_line
 
 
-def vlm_chat(messages: list[dict], images: list[bytes], config, seed: int) -> str:
-    """The model's reply to `messages`; `images` (JPEG bytes) go with the first user message."""
+def vlm_chat(messages: list[dict], images: list[bytes], config, seed: int, *, setting: str) -> str:
+    """The model's reply to `messages`; `images` (JPEG bytes) go with the first user message. `config` needs what
+    the transformers chat needs (model, device, dtype, trust_remote_code, temperature, max_new_tokens)."""
     import torch
     import transformers
     from PIL import Image
 
-    loaded = load_vlm(config.model, config.device, config.dtype, config.trust_remote_code)
+    loaded = load_vlm(config.model, config.device, config.dtype, config.trust_remote_code, setting)
     if loaded is None:
         if images:
-            raise BackendError(f"critic.judge.model: '{config.model}' is not an image-text-to-text model, and a film "
-                               "judge must see the frames (hint: use a vision-language model, or an openai server "
-                               "with one)")
-        from ..scripter.llm import chat
-        return chat(messages, config, seed=seed)
+            raise BackendError(f"{setting}.model: '{config.model}' is not an image-text-to-text model, and it must "
+                               "see the images (hint: use a vision-language model, or an openai server with one)")
+        from .transformers_chat import chat
+        return chat(messages, config, seed=seed, setting=setting)
     processor, model, device = loaded
     first_user = next(i for i, m in enumerate(messages) if m["role"] == "user")
     conversation = []
@@ -46,7 +46,7 @@ def vlm_chat(messages: list[dict], images: list[bytes], config, seed: int) -> st
 
 
 @functools.lru_cache(maxsize=1)
-def load_vlm(name: str, device: str, dtype: str, trust_remote_code: bool):
+def load_vlm(name: str, device: str, dtype: str, trust_remote_code: bool, setting: str):
     """(processor, model, device) for an image-text-to-text model, None for another kind of model."""
     from transformers import AutoConfig, AutoModelForImageTextToText, AutoProcessor
 
@@ -56,11 +56,11 @@ def load_vlm(name: str, device: str, dtype: str, trust_remote_code: bool):
         config = AutoConfig.from_pretrained(name, trust_remote_code=trust_remote_code)
     except (OSError, ValueError) as error:
         first = first_line(error)
-        raise BackendError(f"critic.judge.model: cannot load '{name}': {first} (hint: a Hugging Face id or a local "
+        raise BackendError(f"{setting}.model: cannot load '{name}': {first} (hint: a Hugging Face id or a local "
                            "folder; offline, the model must already be in the Hugging Face cache)") from None
     if type(config) not in AutoModelForImageTextToText._model_mapping:
         return None
-    device = resolve_device(device, "critic.judge.device")
+    device = resolve_device(device, f"{setting}.device")
     model = AutoModelForImageTextToText.from_pretrained(name, dtype=resolve_dtype(dtype, device),
                                                         trust_remote_code=trust_remote_code).to(device).eval()
     processor = AutoProcessor.from_pretrained(name, trust_remote_code=trust_remote_code)

@@ -1,0 +1,7 @@
+"""python -m scriptagent.bench"""
+
+import sys
+
+from . import main
+
+sys.exit(main())
