@@ -17,7 +17,7 @@ from pathlib import Path
 from .cache import ArtifactCache, artifact_key
 from .errors import BackendError, InputError, ScriptAgentError, debug_enabled, one_line
 from .files import atomic_path, write_atomic, write_json_if_changed
-from .integrity import check_recorded, check_video, forget_record, record_file
+from .integrity import check_recorded, check_video, forget_record, kept, note_file, record_file
 from .layout import SCRIPT_FILE, BuildLayout
 from .plan import Segment, film_segments, read_keyframe, read_segment
 from .schema import CriticConfig, load_production, load_script
@@ -127,15 +127,20 @@ def segment_render_key(segment: Segment) -> str:
     return render_key(segment, Path("."), *render_inputs(segment))
 
 
-def render_cached(segment_id: str) -> bool:
-    """Whether the cache holds this segment's render now (asked just before the render task runs)."""
-    return ArtifactCache.for_build(BUILD).holds("render", segment_render_key(read_segment(BUILD, segment_id)))
+def render_cached(segment_id: str) -> bool | str:
+    """Whether the cache holds this segment's render now, else "kept" when build/ does already (see render_segment);
+    asked just before the render task runs."""
+    key = segment_render_key(read_segment(BUILD, segment_id))
+    return ArtifactCache.for_build(BUILD).holds("render", key) or \
+        ("kept" if kept(list(render_targets(segment_id).values()), key) else False)
 
 
-def keyframe_cached(keyframe_id: str) -> bool:
+def keyframe_cached(keyframe_id: str) -> bool | str:
     from .director import keyframe_key
 
-    return ArtifactCache.for_build(BUILD).holds("keyframe", keyframe_key(read_keyframe(BUILD, keyframe_id), Path(".")))
+    key = keyframe_key(read_keyframe(BUILD, keyframe_id), Path("."))
+    return ArtifactCache.for_build(BUILD).holds("keyframe", key) or ("kept" if kept([BUILD.keyframe(keyframe_id)], key)
+                                                                     else False)
 
 
 def speech_cached(payload: dict) -> bool:
@@ -156,8 +161,10 @@ def render_segment(segment_id: str, retake_critic: dict | None = None):
     targets = render_targets(segment_id)
     cache = ArtifactCache.for_build(BUILD)
     key = None if retake_critic else render_key(segment, Path("."), anchor, end_anchor)
+    if key and kept(list(targets.values()), key):
+        return  # build/ holds this very render, matching its records (the build's state was lost, or not saved)
     if key and cache.place("render", key, targets):
-        record_file(BUILD.render(segment_id))  # checked when it was stored; its sha256 was checked now
+        record_render(segment_id, key)  # checked when it was stored; its sha256 was checked now
         return
     if retake_critic:  # the critic in the loop: takes until one scores well enough (critic/retake.py)
         from .critic.retake import render_with_retakes
@@ -171,9 +178,16 @@ def render_segment(segment_id: str, retake_critic: dict | None = None):
         BUILD.render(segment_id).unlink(missing_ok=True)  # never left where a player or a later stitch could take it
         forget_record(BUILD.render(segment_id))
         raise BackendError(f"the renderer wrote a video that cannot be accepted: {error}") from None
-    record_file(BUILD.render(segment_id))
+    record_render(segment_id, key)
     if key:
         cache.store("render", key, targets)
+
+
+def record_render(segment_id: str, key: str | None) -> None:
+    """The render's record (its sha256 and what it was made from), and its first and last frames' own."""
+    for which in ("first", "last"):
+        note_file(BUILD.frame(segment_id, which))
+    record_file(BUILD.render(segment_id), inputs=key)  # last: a kill before it leaves the render to be made again
 
 
 @failures_name("keyframe")
@@ -181,9 +195,13 @@ def make_keyframe(keyframe_id: str):
     from .director import keyframe_key, load_renderer
 
     keyframe, target = read_keyframe(BUILD, keyframe_id), BUILD.keyframe(keyframe_id)
+    key = keyframe_key(keyframe, Path("."))
+    if kept([target], key):
+        return  # build/ holds this very picture (the build's state was lost, or not saved)
     ArtifactCache.for_build(BUILD).place_or_make(
-        "keyframe", keyframe_key(keyframe, Path(".")), {"keyframe.png": target},
+        "keyframe", key, {"keyframe.png": target},
         lambda: load_renderer(keyframe.director).keyframe(keyframe, Path("."), target))
+    note_file(target, inputs=key)
 
 
 def score_render(segment_id: str, critic: dict):

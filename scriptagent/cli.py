@@ -28,7 +28,7 @@ def working_directory(path: Path):
 
 def production_folder(value: str) -> Path:
     folder = Path(value)
-    if not (folder / "production.yaml").is_file():
+    if not (folder / "production.yaml").exists():  # one that is not a regular file is refused when it is read
         raise InputError(Problem(str(folder / "production.yaml"), "no production here",
                                  hint="pass a production folder, or create one with `scriptagent new NAME`"))
     return folder
@@ -197,20 +197,57 @@ def cmd_script(args) -> int:
 
     overrides = {"backend": args.backend, "model": args.model, "base_url": args.base_url}
     chosen = any(value is not None for value in overrides.values())
+    if args.import_file and (chosen or args.force or args.export or args.dialogue):
+        raise InputError(Problem("scriptagent script", "--import writes script.yaml from the file alone: give it "
+                                                       "without --export, --dialogue, --force, --backend or --model"))
+    if args.out and not args.export:
+        raise InputError(Problem("scriptagent script", "--out goes with --export"))
     if args.dialogue:  # outside a production: print the script
         if args.dir != ".":
             raise InputError(Problem("scriptagent script", "give a production folder or --dialogue FILE, not both"))
         production = load_dialogue_file(args.dialogue)
         scripter = configure(production.scripter, **overrides) if chosen else None
-        sys.stdout.write(generate_script_file(production, Path.cwd(), scripter))
+        text = generate_script_file(production, Path.cwd(), scripter)
+        if args.export:
+            return export_script(text, args.out)
+        sys.stdout.write(text)
         return 0
     folder = production_folder(args.dir)
+    if args.export:
+        if chosen or args.force:
+            raise InputError(Problem("scriptagent script", "--export writes the current script.yaml out: give it "
+                                                           "without --force, --backend or --model"))
+        path = folder / "script.yaml"
+        if not path.is_file():
+            raise InputError(Problem(str(path), "no script yet", hint="write it first: `scriptagent script` or doit"))
+        return export_script(path.read_text(encoding="utf-8"), args.out, str(path))
     production = load_production(folder)
+    if args.import_file:
+        from .scripter.released import write_imported
+
+        with build_lock(folder / BUILD_DIR):
+            warnings = write_imported(folder, production, args.import_file)
+        for warning in warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        print(f"script.yaml: written from {args.import_file} ({len(warnings)} warnings; the previous script, if any, "
+              "is in script.yaml.bak)")
+        return 0
     scripter = configure(production.scripter, **overrides) if chosen else None
     # Naming a backend or model asks for a new script: the current one, edited or not, goes to script.yaml.bak.
     with build_lock(folder / BUILD_DIR):  # not while a build reads the script
         outcome = ensure_script(folder, production, force=args.force or chosen, scripter=scripter)
     print(f"script.yaml: {outcome}")
+    return 0
+
+
+def export_script(text: str, out: str | None, display: str = "script.yaml") -> int:
+    """script.yaml's text in the released ScriptAgent's format, to `out` or stdout (scripter/released.py)."""
+    from .scripter.released import export_script_text
+
+    exported, hazards = export_script_text(text, out, display)
+    for hazard in hazards:
+        print(f"warning: {hazard}", file=sys.stderr)
+    sys.stdout.write(exported if out is None else f"{out}: written in the released format\n")
     return 0
 
 
@@ -302,6 +339,13 @@ def parser() -> argparse.ArgumentParser:
     script.add_argument("--dialogue", metavar="FILE", help="script a dialogue file outside a production and print "
                                                            "the YAML (`Speaker: line` text, or YAML with a dialogue "
                                                            "list)")
+    script.add_argument("--export", choices=["released"], help="write script.yaml in another format instead: "
+                        "released (the paper's released ScriptAgent/DirectorAgent text), to stdout or --out")
+    script.add_argument("--out", metavar="FILE", help="with --export: write to FILE (FILE.jsonl: one record per "
+                                                      "scene, their DirectorAgent's --batch_jsonl input)")
+    script.add_argument("--import", dest="import_file", metavar="FILE",
+                        help="write script.yaml from a script in the released format (checked by the validators; "
+                             "the current script goes to script.yaml.bak)")
     script.set_defaults(run=cmd_script)
 
     calibrate = commands.add_parser("calibrate", help="measure the video model's peak memory and time here "

@@ -9,8 +9,11 @@ the stitch always hashes.)
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
+import sys
+import zipfile
 from pathlib import Path
 
 from .errors import BackendError
@@ -44,19 +47,29 @@ def check_video(path: str | Path, frames: int) -> None:
         raise BackendError(f"{path}: decodes to {found} frames, the plan has {frames}")
 
 
-def record_file(path: str | Path) -> Path:
+def record_file(path: str | Path, inputs: str | None = None) -> Path:
     """Write `<path>.json` with the file's size and sha256 (after the file itself: a kill between the two
-    leaves the record missing or stale, and the file is made again)."""
+    leaves the record missing or stale, and the file is made again), and `inputs`: the digest of what it was made
+    from (the render cache's key), so that a build whose state was lost keeps it (see kept)."""
     path = Path(path)
     record = record_path(path)
     stat = path.stat()
     sha256 = sha256_file(path)
-    write_atomic(record, json.dumps({"file": path.name, "bytes": stat.st_size, "sha256": sha256},
-                                    sort_keys=True) + "\n")
+    write_atomic(record, json.dumps({"file": path.name, "bytes": stat.st_size, "sha256": sha256}
+                                    | ({"inputs": inputs} if inputs else {}), sort_keys=True) + "\n")
     # the modification time goes to a hidden cache of its own: the record stays the same bytes in every build
-    write_atomic(stat_cache_path(path), json.dumps({"bytes": stat.st_size, "mtime_ns": stat.st_mtime_ns,
-                                                    "sha256": sha256}) + "\n")
+    note_file(path, stat=stat, sha256=sha256)
     return record
+
+
+def note_file(path: str | Path, inputs: str | None = None, stat=None, sha256: str | None = None) -> None:
+    """Write only the hidden `.<name>.stat` (size, modification time, sha256, and `inputs`): the record of a
+    picture (a render's first and last frame, a keyframe), which a folder's `*.json` must not hold."""
+    path = Path(path)
+    stat = stat or path.stat()
+    write_atomic(stat_cache_path(path), json.dumps({"bytes": stat.st_size, "mtime_ns": stat.st_mtime_ns,
+                                                    "sha256": sha256 or sha256_file(path)}
+                                                   | ({"inputs": inputs} if inputs else {})) + "\n")
 
 
 def stat_cache_path(path: str | Path) -> Path:
@@ -96,11 +109,17 @@ def matches_record(path: str | Path, trust_stat: bool = True) -> bool:
 
 
 def _stat_unchanged(path: Path, stat, sha256: str) -> bool:
+    cached = _hidden_record(path)
+    return cached is not None and {k: cached.get(k) for k in ("bytes", "mtime_ns", "sha256")} == \
+        {"bytes": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": sha256}
+
+
+def _hidden_record(path: Path) -> dict | None:
     try:
         cached = json.loads(stat_cache_path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return False
-    return cached == {"bytes": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": sha256}
+        return None
+    return cached if isinstance(cached, dict) else None
 
 
 def check_recorded(path: str | Path) -> None:
@@ -110,3 +129,86 @@ def check_recorded(path: str | Path) -> None:
         forget_record(path)
         raise BackendError(f"{path}: changed or damaged since it was made (its sha256 does not match "
                            f"{record_path(path).name}); run doit again to make it anew")
+
+
+# --- damaged artifacts: found by the tasks' up-to-date checks, made again -------------------------------------
+
+def damage(path: str | Path, size: tuple[int, int] | None = None) -> str | None:
+    """What is wrong with an artifact on disk, or None when it is as it was made (or missing: its task, whose
+    target it is, makes it). A video must match its record; a picture its hidden record, or without one (made
+    before pictures had records) be a PNG of `size`; a JSON file must hold an object; an .npz must unzip."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    if path.suffix == ".mp4" or record_path(path).exists():
+        return None if matches_record(path) else f"{path} does not match its record ({record_path(path).name})"
+    if path.suffix == ".png":
+        cached = _hidden_record(path)
+        if cached is not None:
+            return None if matches_hidden_record(path, cached) else f"{path} changed since it was made"
+        return picture_problem(path, size)
+    if path.suffix == ".npz":  # numpy's archive of arrays: a zip, every member's checksum checked
+        try:
+            with zipfile.ZipFile(path) as archive:
+                return None if archive.testzip() is None else f"{path} is damaged (a bad checksum)"
+        except (OSError, zipfile.BadZipFile) as error:
+            return f"{path} was unreadable ({type(error).__name__})"
+    if path.suffix == ".json":
+        try:
+            return None if isinstance(json.loads(path.read_text(encoding="utf-8")), dict) else \
+                f"{path} does not hold a JSON object"
+        except (OSError, ValueError) as error:
+            return f"{path} was unreadable ({type(error).__name__})"
+    return None
+
+
+def matches_hidden_record(path: Path, cached: dict) -> bool:
+    try:
+        stat = path.stat()
+        return stat.st_size == cached.get("bytes") and (
+            _stat_unchanged(path, stat, cached.get("sha256")) or sha256_file(path) == cached.get("sha256"))
+    except OSError:
+        return False
+
+
+def picture_problem(path: Path, size: tuple[int, int] | None) -> str | None:
+    from PIL import Image
+
+    try:
+        with Image.open(path) as image:
+            found = image.size
+            image.verify()  # every chunk's checksum: a truncated or garbled PNG fails here
+        if image.format != "PNG" or (size and tuple(found) != tuple(size)):
+            return f"{path} is not a {size[0]}x{size[1]} PNG" if size else f"{path} is not a PNG"
+    except Exception as error:  # Pillow raises many kinds: unidentified, truncated, a bad checksum
+        return f"{path} is not a readable picture ({type(error).__name__})"
+    return None
+
+
+def intact(paths: list[str], size: list[int] | None = None, announce: str = "") -> bool:
+    """A task's `uptodate` check: none of `paths` (its targets) is damaged (see damage). With `announce` (only
+    while building), a damaged one is told on stderr as `repaired: <what>; <announce>`."""
+    for path in paths:
+        problem = damage(path, tuple(size) if size else None)
+        if problem:
+            if announce:
+                print(f"repaired: {problem}; {announce}", file=sys.stderr)
+            return False
+        if announce and str(path).endswith(".png") and Path(path).exists() and _hidden_record(Path(path)) is None:
+            with contextlib.suppress(OSError):  # a picture made before pictures had records: checked once
+                note_file(path)
+    return True
+
+
+def kept(paths: list[str | Path], inputs: str) -> bool:
+    """Whether the files a task makes are already those it would make now: the first one's record names `inputs`
+    (the digest of what it is made from) and none is damaged or missing. A build whose state was lost or not
+    saved (a full disk) then keeps its renders instead of making them again."""
+    first = Path(paths[0])
+    try:
+        record = json.loads(record_path(first).read_text(encoding="utf-8")) if record_path(first).exists() \
+            else _hidden_record(first)
+    except (OSError, ValueError):
+        return False
+    return isinstance(record, dict) and record.get("inputs") == inputs and \
+        all(Path(p).exists() and damage(p) is None for p in paths)

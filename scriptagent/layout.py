@@ -77,6 +77,11 @@ class BuildLayout:
         """The first or last frame of a render: chain anchoring starts the next segment from the last."""
         return self.root / "frames" / f"{segment_id}.{which}.png"
 
+    def model_frame(self, segment_id: str) -> Path:
+        """The last frame of a render at the video model's own size (lossless), where that differs from the film's:
+        the next segment of a chain starts from it, not from the film-size last frame scaled back up."""
+        return self.root / "frames" / f"{segment_id}.last.model.png"
+
     @property
     def speech(self) -> Path:
         return self.root / "speech"

@@ -4,6 +4,8 @@ task's dependency."""
 
 from __future__ import annotations
 
+import json
+
 from pydantic import BaseModel, Field
 
 from .layout import BuildLayout
@@ -117,6 +119,55 @@ class Keyframe(BaseModel):
         data = self.model_dump(mode="json", exclude={"id", "scene_id"})
         data["shot"].pop("id")
         return data
+
+
+def planned_ids(build: BuildLayout) -> list[str]:
+    """The segments of the last plan, in film order (OSError, ValueError, KeyError or TypeError: none, or damaged)."""
+    return [segment["id"] for segment in json.loads(build.plan.read_text(encoding="utf-8"))["segments"]]
+
+
+def plan_damage(build: BuildLayout) -> str | None:
+    """What is wrong with the last plan's records (plan.json, findings.json, each segment's and keyframe's file):
+    one line naming the first problem, or None (also when there is no plan yet: the plan task makes one)."""
+    if not build.plan.exists():
+        return None
+    try:
+        plan = json.loads(build.plan.read_text(encoding="utf-8"))
+        ids = [segment["id"] for segment in plan["segments"]]
+        whole = isinstance(plan["dialogue"], list) and plan["frames"] >= 0 and plan["seconds"] >= 0 \
+            and all(isinstance(segment_id, str) for segment_id in ids)
+    except (OSError, ValueError, KeyError, TypeError):
+        whole = False
+    if not whole:
+        return f"{build.plan} was unreadable"
+    problems = [] if isinstance(_read(_json, build.findings), list) else [_unreadable(build.findings)]
+    for segment_id in ids:
+        segment = _read(read_segment, build, segment_id)
+        if segment is None or segment.id != segment_id:
+            problems.append(_unreadable(build.segment(segment_id)))
+            continue
+        for keyframe_id in filter(None, (segment.start_keyframe, segment.end_keyframe)):
+            keyframe = _read(read_keyframe, build, keyframe_id)
+            if keyframe is None or keyframe.id != keyframe_id:
+                problems.append(_unreadable(build.keyframe(keyframe_id, ".json")))
+    if not problems:
+        return None
+    return problems[0] + (f" (and {len(problems) - 1} more of the plan's files)" if len(problems) > 1 else "")
+
+
+def _read(reader, *args):
+    try:
+        return reader(*args)
+    except (OSError, ValueError):  # pydantic's ValidationError is a ValueError
+        return None
+
+
+def _json(path):
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _unreadable(path) -> str:
+    return f"{path} was {'unreadable' if path.exists() else 'missing'}"
 
 
 def read_segment(build: BuildLayout, segment_id: str) -> Segment:

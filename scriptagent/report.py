@@ -16,6 +16,7 @@ import jinja2
 
 from .critic.metrics import by_place, film_notes, owner
 from .editorial import clock, film_scenes
+from .errors import BackendError, first_line
 from .files import atomic_path, read_json, templates_dir
 from .layout import STRIP, BuildLayout
 from .plan import Segment, film_segments
@@ -159,12 +160,12 @@ def timeline_plot(rows: list[dict], film: dict, seconds: float, scenes: list[dic
 def render_report(segment_ids: list[str], build: BuildLayout = BuildLayout()) -> Iterator[str]:
     """The page in shot_parts, so that a long film's report is never held whole in memory (thumbnails are read one at
     a time as the page reaches them)."""
-    plan = read_json(build.plan, None)
-    findings = read_json(build.findings, [])
+    plan = _read(build.plan, None)
+    findings = _read(build.findings, [])
     segments = film_segments(build, segment_ids)
-    scores = {i: read_json(build.score(i), {}) for i in segment_ids}
-    film = read_json(build.film_score, {})
-    script = read_json(build.script_score, {})
+    scores = {i: _read(build.score(i), {}) for i in segment_ids}
+    film = _read(build.film_score, {})
+    script = _read(build.script_score, {})
     rows = shot_rows(build, segments, scores, film)
     scenes = scene_sections(segments, rows)
     scene_of_shot = {shot_id: scene for scene in scenes for shot_id in scene["shots"]}
@@ -175,6 +176,15 @@ def render_report(segment_ids: list[str], build: BuildLayout = BuildLayout()) ->
         plan=plan, scenes=scenes, scene_of_shot=scene_of_shot, findings=findings, film=film,
         script=script, film_metrics=film_metric_rows(film), plot=timeline_plot(rows, film, plan["seconds"], scenes),
         data_uri=_data_uri)
+
+
+def _read(path: Path, default):
+    """A file the report shows: one line naming it when it cannot be read (the next `doit` makes it anew)."""
+    try:
+        return read_json(path, default)
+    except (OSError, ValueError) as error:
+        raise BackendError(f"{path}: unreadable ({type(error).__name__}: {first_line(error)}); run doit again to "
+                           "make it anew") from None
 
 
 def write_report(segment_ids: list[str], destination: Path, build: BuildLayout = BuildLayout()) -> None:

@@ -32,12 +32,13 @@ from doit.tools import config_changed
 from .actions import (keyframe_cached, make_comparison, make_keyframe, make_plan, make_script, make_speech,
                       make_variant, render_cached, render_segment, render_targets, score_film, score_render,
                       score_script, speech_cached, stitch_film, write_report)
-from .doit_state import state_backend
+from .doit_state import repair_build, state_backend
+from .doit_workers import workers_die_with_doit
 from .errors import ScriptAgentError, debug_enabled
-from .files import prepare_build
-from .integrity import forget_record, matches_record, record_path
+from .files import environment_fault, prepare_build
+from .integrity import forget_record, intact, record_path
 from .layout import BUILD_DIR, PRODUCTION_FILE, SCRIPT_FILE, BuildLayout
-from .plan import Segment, cast_references, film_segments
+from .plan import Segment, cast_references, film_segments, planned_ids
 from .reporter import BuildReporter
 from .schema import Production, load_production, load_script
 from .voice import active_voice
@@ -58,11 +59,12 @@ class Action:
     def __call__(self, *args):
         try:
             return self.function(*args)
-        except ScriptAgentError as error:
-            if debug_enabled():
+        except (ScriptAgentError, OSError) as error:  # OSError: a full disk, a read-only folder (files.py)
+            fault = environment_fault(error, Path.cwd())
+            if debug_enabled() or not (fault or isinstance(error, ScriptAgentError)):
                 raise
-            print(error, file=sys.stderr)
-            return TaskError(str(error))
+            print(fault or error, file=sys.stderr)
+            return TaskError(str(fault or error))
 
     def __repr__(self) -> str:  # `doit info` shows the action by its name
         return f"<action {self.function.__name__}>"
@@ -90,15 +92,19 @@ def current_speech_lines(production: Production) -> list:
 
 
 def planned_dialogue() -> list[dict]:
-    return json.loads(BUILD.plan.read_text(encoding="utf-8"))["dialogue"] if BUILD.plan.exists() else []
+    try:
+        return json.loads(BUILD.plan.read_text(encoding="utf-8"))["dialogue"]
+    except (OSError, ValueError, KeyError, TypeError):  # no plan yet, or a damaged one (repair_build)
+        return []
 
 
 def current_segments(production: Production) -> list[Segment]:
-    """Segments from the last plan; before any build, planned in memory so `doit list` shows every task."""
-    if BUILD.plan.exists():
-        ids = [s["id"] for s in json.loads(BUILD.plan.read_text(encoding="utf-8"))["segments"]]
-        if all(BUILD.segment(i).exists() for i in ids):
-            return film_segments(BUILD, ids)
+    """Segments from the last plan; before any build (or with a damaged plan), planned in memory so `doit list`
+    shows every task."""
+    try:
+        return film_segments(BUILD, planned_ids(BUILD))
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
     if Path(SCRIPT_FILE).exists():
         from .director import plan_segments
         try:
@@ -121,12 +127,14 @@ def production_tasks(dodo_file: str, command: str | None = None) -> dict:
         voice = active_voice(production)  # None: a silent film (also espeak missing, with `if_missing: silent`)
         if command not in READ_ONLY_COMMANDS:  # one build at a time; clear what a killed build left
             prepare_build(Path(dodo_file).parent, BUILD_DIR)
+        # a damaged state or plan is repaired (doit_state.py); damaged renders, frames and scores by `uptodate`
+        state, plan_damaged = repair_build(BUILD, command, command in READ_ONLY_COMMANDS)
     except ScriptAgentError as error:
         if debug_enabled():
             raise
         print(error, file=sys.stderr)
         raise SystemExit(2) from None
-    BUILD.root.mkdir(exist_ok=True)
+    announce = command == "run"  # say what is repaired while building (not in `doit status`)
     try:
         from .executor import chosen_kind
         on_ray = production.executor.model_dump(mode="json") if chosen_kind(production.executor.kind) == "ray" \
@@ -172,6 +180,7 @@ def production_tasks(dodo_file: str, command: str | None = None) -> dict:
             "actions": [Action(make_plan)],
             "file_dep": [PRODUCTION_FILE, SCRIPT_FILE] + recordings,
             "targets": [str(BUILD.plan), str(BUILD.findings)],
+            "uptodate": [not plan_damaged],  # a plan file missing or unreadable: planned again (repair_build)
             "clean": [(shutil.rmtree, [BUILD.segments, True]), (shutil.rmtree, [BUILD.keyframes, True]),
                       (_remove, [BUILD.plan, BUILD.findings])],
             "verbosity": 1,
@@ -185,11 +194,11 @@ def production_tasks(dodo_file: str, command: str | None = None) -> dict:
                            ("score", "score every segment, the film and the script")):
             yield {"basename": group, "name": None, "doc": doc}
         # keyframes come first: doit runs tasks in this order, so a GPU holds one model at a time
-        yield from keyframe_tasks(segments, on_ray)
-        yield from render_tasks(segments, production, on_ray)
-        yield from segment_score_tasks(segments, production, on_ray)
+        yield from keyframe_tasks(segments, on_ray, announce)
+        yield from render_tasks(segments, production, on_ray, announce)
+        yield from segment_score_tasks(segments, production, on_ray, announce)
         if segments:
-            yield from film_tasks(segments, production, voice)
+            yield from film_tasks(segments, production, voice, announce)
             yield from variant_tasks(production)
 
     if command == "run" and voice:
@@ -197,6 +206,7 @@ def production_tasks(dodo_file: str, command: str | None = None) -> dict:
         # script task has run.
         task_plan = create_after(executed="script", creates=["speech", "plan"])(task_plan)
     if command == "run":
+        workers_die_with_doit()  # `doit -n N`: a killed doit takes its workers with it
         # Building: these tasks are created once `plan` has run, from the plan it wrote. One creator makes them
         # all, so doit knows them all at once, which its parallel runner needs (`doit -n`).
         task_film = create_after(executed="plan",
@@ -208,7 +218,7 @@ def production_tasks(dodo_file: str, command: str | None = None) -> dict:
 
     return {
         "DOIT_CONFIG": {
-            "dep_file": str(BUILD.state),
+            "dep_file": state,  # build/.doit.db (a fresh temporary one for `doit status` while it is damaged)
             # sqlite3, committed after every finished task: a killed build never corrupts the state and keeps
             # every task it finished (doit_state.py)
             "backend": state_backend(),
@@ -222,7 +232,7 @@ def production_tasks(dodo_file: str, command: str | None = None) -> dict:
 
 # --- the tasks made from the plan (created once `plan` has run; see production_tasks) -------------------------
 
-def keyframe_tasks(segments: list[Segment], on_ray: dict | None):
+def keyframe_tasks(segments: list[Segment], on_ray: dict | None, announce: bool = False):
     """keyframe:<id>: the pictures segments start and end on (keyframe anchoring; none in chain mode)."""
     from .director import plan_keyframes
 
@@ -235,12 +245,14 @@ def keyframe_tasks(segments: list[Segment], on_ray: dict | None):
             "file_dep": [str(BUILD.keyframe(keyframe.id, ".json"))]
             + cast_references(keyframe.cast),
             "targets": [str(BUILD.keyframe(keyframe.id))],
-            "clean": True,
+            "uptodate": [(intact, [[str(BUILD.keyframe(keyframe.id))], list(keyframe.resolution),
+                                   announce and f"making keyframe {keyframe.id} again"])],
+            "clean": [clean_targets, (forget_record, [BUILD.keyframe(keyframe.id)])],
             "verbosity": 1,
         }
 
 
-def render_tasks(segments: list[Segment], production: Production, on_ray: dict | None):
+def render_tasks(segments: list[Segment], production: Production, on_ray: dict | None, announce: bool = False):
     """render:<segment>: the video of each segment, from its anchor frame or keyframes."""
     critic = production.critic.model_dump(mode="json")
     for segment in segments:
@@ -261,16 +273,18 @@ def render_tasks(segments: list[Segment], production: Production, on_ray: dict |
             + ([str(BUILD.takes_file(segment.id))] if production.critic.retake else []),
             # retakes: their settings choose the take (takes are cached in build/takes/, never re-rolled)
             "uptodate": ([config_changed(critic)] if production.critic.retake else [])
-            # a render damaged on disk (its sha256 no longer the recorded one) is made again
-            + [(matches_record, [str(BUILD.render(segment.id))])],
-            "clean": [clean_targets, (forget_record, [BUILD.render(segment.id)])]
+            # a render or frame damaged on disk (its sha256 no longer the recorded one) is made again
+            + [(intact, [[str(path) for path in render_targets(segment.id).values()], list(segment.resolution),
+                         announce and f"rendering {segment.id} again"])],
+            "clean": [clean_targets] + [(forget_record, [path]) for path in render_targets(segment.id).values()]
             + ([(shutil.rmtree, [BUILD.takes_folder(segment.id), True])]
                if production.critic.retake else []),
             "verbosity": 1,
         }
 
 
-def segment_score_tasks(segments: list[Segment], production: Production, on_ray: dict | None):
+def segment_score_tasks(segments: list[Segment], production: Production, on_ray: dict | None,
+                        announce: bool = False):
     """score:<segment>: each render's metrics, sampled-frame features and thumbnails."""
     critic = production.critic.model_dump(mode="json")
     # what a segment's score depends on besides its render (the judge scores the film and the script only)
@@ -284,12 +298,14 @@ def segment_score_tasks(segments: list[Segment], production: Production, on_ray:
             + ([str(BUILD.takes_file(segment.id))] if production.critic.retake else []),
             "targets": [str(BUILD.score(segment.id)), str(BUILD.features(segment.id))]
             + [str(p) for p in BUILD.thumbs(segment.id, len(segment.shots))],
-            "uptodate": [config_changed(segment_scoring)],
+            "uptodate": [config_changed(segment_scoring),
+                         (intact, [[str(BUILD.score(segment.id)), str(BUILD.features(segment.id))], None,
+                                   announce and f"scoring {segment.id} again"])],
             "clean": True,
         }
 
 
-def film_tasks(segments: list[Segment], production: Production, voice: dict | None):
+def film_tasks(segments: list[Segment], production: Production, voice: dict | None, announce: bool = False):
     """stitch, score:film, score:script and report: the whole film from every segment."""
     ids = [s.id for s in segments]
     critic = production.critic.model_dump(mode="json")
@@ -302,7 +318,7 @@ def film_tasks(segments: list[Segment], production: Production, voice: dict | No
         + ([str(BUILD.line(line["id"])) for line in planned_dialogue()] if voice else []),
         "targets": [str(BUILD.film), str(BUILD.subtitles), str(BUILD.web_subtitles), str(BUILD.timeline), 
                     str(record_path(BUILD.film))],
-        "uptodate": [(matches_record, [str(BUILD.film)])],  # a damaged film.mp4 is stitched again
+        "uptodate": [(intact, [[str(BUILD.film)], None, announce and "stitching again"])],  # a damaged film.mp4
         "clean": [clean_targets, (forget_record, [BUILD.film])],
     }
     yield {
@@ -312,7 +328,8 @@ def film_tasks(segments: list[Segment], production: Production, voice: dict | No
         "file_dep": [str(BUILD.plan)] + [str(BUILD.score(i)) for i in ids]
         + [str(BUILD.frame(i, which)) for i in ids for which in ("first", "last")],
         "targets": [str(BUILD.film_score)],
-        "uptodate": [config_changed({"metrics": critic["metrics"], "judge": critic["judge"]})],
+        "uptodate": [config_changed({"metrics": critic["metrics"], "judge": critic["judge"]}),
+                     (intact, [[str(BUILD.film_score)], None, announce and "scoring the film again"])],
         "clean": True,
     }
     yield {
@@ -322,7 +339,8 @@ def film_tasks(segments: list[Segment], production: Production, voice: dict | No
         "file_dep": [SCRIPT_FILE, str(BUILD.findings)],
         "targets": [str(BUILD.script_score)],
         "uptodate": [config_changed({"source": production.scripter_inputs_digest(), "metrics": critic["metrics"],
-                                     "judge": critic["judge"]})],
+                                     "judge": critic["judge"]}),
+                     (intact, [[str(BUILD.script_score)], None, announce and "scoring the script again"])],
         "clean": True,
     }
     # the segment files too: the report shows each shot's script (a description edit renders the same picture)

@@ -24,8 +24,11 @@ from ruamel.yaml.events import AliasEvent
 from ruamel.yaml.reader import ReaderError
 
 from .errors import InputError, Problem
+from .files import read_inside
 
-MAX_YAML_BYTES = 2_000_000  # a production or script is text a person edits; anything larger is a mistake
+# production.yaml is text a person edits: anything larger is a mistake (script.yaml, which the tool writes from it,
+# has its own limit, derived from this one: schema/script.py, MAX_SCRIPT_BYTES)
+MAX_YAML_BYTES = 2_000_000
 MAX_YAML_DEPTH = 32  # a script nests about 8 deep; a deeper file is a mistake (or a parser bomb)
 CORE = "tag:yaml.org,2002:"
 PLAIN_TAGS = {CORE + name for name in ("str", "int", "float", "bool", "null", "map", "seq")}
@@ -65,9 +68,25 @@ class PlainConstructor(RoundTripConstructor):
             data = super().construct_non_recursive_object(node, tag)
         except YAMLError:
             raise
-        except Exception as error:  # ruamel's converters raise ValueError, IndexError, ... on odd scalars
-            raise NotPlainYAML(None, None, f"YAML: cannot read this value: {error}", node.start_mark) from None
+        except Exception:  # ruamel's converters raise ValueError, IndexError, ... on odd scalars
+            # (their messages quote the value: it is not repeated, since it may be a secret)
+            raise NotPlainYAML(None, None, f"YAML: cannot read this value as {_shown_tag(tag)}",
+                               node.start_mark) from None
         return data.value if isinstance(data, TaggedScalar) else data  # an explicit `!!str 3` is the text
+
+    def check_mapping_key(self, node, key_node, mapping, key, value):
+        """A key given twice is an error naming the key and both lines, never the values: the file may be (or
+        link to) someone's secrets, and ruamel's own message quotes both."""
+        if key in mapping and not self.allow_duplicate_keys:
+            first = getattr(getattr(mapping, "lc", None), "data", {}).get(key)
+            shown = str(key) if len(str(key)) <= 60 else str(key)[:57] + "..."
+            where = f" (first at line {first[0] + 1}; keep one of them)" if first else " (keep one of them)"
+            raise NotPlainYAML(None, None, f"duplicate key '{shown}'{where}", key_node.start_mark)
+        return super().check_mapping_key(node, key_node, mapping, key, value)
+
+
+def _shown_tag(tag: str) -> str:
+    return "!!" + tag[len(CORE):] if tag.startswith(CORE) else tag
 
 
 PlainConstructor.add_constructor(CORE + "timestamp", RoundTripConstructor.construct_yaml_str)
@@ -138,15 +157,18 @@ def _check_text(data, file: str) -> None:
                                                "(a lone surrogate)", line, column)) from None
 
 
-def load_yaml_file(path: str | Path, display: str | None = None):
+def load_yaml_file(path: str | Path, display: str | None = None, limit: int | None = None,
+                   inside: str | Path | None = None):
+    """The plain data of a YAML file: `path` relative to the folder `inside` (it must stay there), or a file named
+    on the command line. It must be a regular file of at most `limit` bytes (MAX_YAML_BYTES), checked before it is
+    read: a FIFO, a folder or a link to /dev/zero is refused, never read."""
     path = Path(path)
     file = display or path.name
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(Problem(file, "file not found")) from None
-    if len(raw) > MAX_YAML_BYTES:
-        raise InputError(Problem(file, f"file is {len(raw)} bytes, more than the {MAX_YAML_BYTES} allowed"))
+    raw = read_inside(inside, path, MAX_YAML_BYTES if limit is None else limit, file)
+    return load_yaml_bytes(raw, file)
+
+
+def load_yaml_bytes(raw: bytes, file: str):
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:

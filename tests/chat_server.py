@@ -9,7 +9,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable, Union
 
-# An answer: the assistant's reply text, ("reply", text), ("status", code) or ("hang", seconds).
+# An answer: the assistant's reply text, ("reply", text), ("cut", text) (stopped at the token limit),
+# ("status", code), ("error", code, message) or ("hang", seconds).
 Answer = Union[str, tuple]
 
 
@@ -53,14 +54,16 @@ class ChatServer:
                 if server.refuse_json_schema and (body.get("response_format") or {}).get("type") == "json_schema":
                     return self.answer(400, {"error": {"message": "response_format json_schema is not supported"}})
                 answer = server.respond(body)
-                kind, value = ("reply", answer) if isinstance(answer, str) else answer
+                kind, value, *more = ("reply", answer) if isinstance(answer, str) else answer
+                if kind == "error":
+                    return self.answer(value, {"error": {"message": more[0]}})
                 if kind == "hang":
                     time.sleep(value)
                     return
                 if kind == "status":
                     return self.answer(value, {"error": {"message": f"failed for {self.headers.get('Authorization')}"}})
                 self.answer(200, {"id": "chatcmpl-1", "object": "chat.completion", "created": 0, "model": body["model"],
-                                  "choices": [{"index": 0, "finish_reason": "stop",
+                                  "choices": [{"index": 0, "finish_reason": "length" if kind == "cut" else "stop",
                                                "message": {"role": "assistant", "content": value}}],
                                   "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
 

@@ -64,6 +64,32 @@ def wan_i2v(folder: Path, first_last: bool = False) -> Path:
     return folder
 
 
+def wan_ti2v(folder: Path) -> Path:
+    """Wan 2.2 TI2V-5B (VAE 16x spatial with 2x2 patches, 48 latent channels; patch 2 again in the transformer):
+    no image encoder; the pipeline's `expand_timesteps` replaces the first latent frame by the picture's and takes
+    no closing picture (it accepts `last_image` and ignores it)."""
+    import torch
+    from diffusers import (AutoencoderKLWan, FlowMatchEulerDiscreteScheduler, WanImageToVideoPipeline,
+                           WanTransformer3DModel)
+    from transformers import UMT5Config, UMT5EncoderModel
+
+    torch.manual_seed(0)
+    vae = AutoencoderKLWan(base_dim=3, z_dim=48, in_channels=12, out_channels=12, is_residual=True, patch_size=2,
+                           latents_mean=[0.0] * 48, latents_std=[1.0] * 48, dim_mult=[1, 1, 1, 1], num_res_blocks=1,
+                           scale_factor_spatial=16, scale_factor_temporal=4, temperal_downsample=[False, True, True])
+    text_encoder = UMT5EncoderModel(UMT5Config(vocab_size=64, d_model=32, d_kv=8, d_ff=32, num_layers=1, num_heads=2,
+                                               relative_attention_num_buckets=8))
+    transformer = WanTransformer3DModel(patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12,
+                                        in_channels=48, out_channels=48, text_dim=32, freq_dim=256, ffn_dim=32,
+                                        num_layers=2, cross_attn_norm=True, qk_norm="rms_norm_across_heads",
+                                        rope_max_seq_len=32)
+    pipe = WanImageToVideoPipeline(tokenizer=word_tokenizer(), text_encoder=text_encoder, vae=vae,
+                                   scheduler=FlowMatchEulerDiscreteScheduler(shift=7.0), image_processor=None,
+                                   image_encoder=None, transformer=transformer, expand_timesteps=True)
+    pipe.save_pretrained(folder)
+    return folder
+
+
 def ltx(folder: Path) -> Path:
     """LTX-Video (VAE 32x spatial, 8x temporal like the real one) for LTXConditionPipeline."""
     import torch

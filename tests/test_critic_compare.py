@@ -57,3 +57,19 @@ def test_variants_are_built_and_compared_side_by_side(tmp_path):
     assert not variant.exists() and not (folder / "build" / "compare.md").exists()
     assert not (folder / "build" / "film.mp4").exists() and (folder / "script.yaml").exists()
     assert executed(doit(folder).stdout).count("variant:no-anchoring") == 1  # and a build makes them again
+
+
+def test_a_rubric_set_of_its_own_is_compared_by_its_dimensions(tmp_path):
+    """A build judged with `rubrics: released` has other dimensions than the paper's: the table shows those."""
+    import json
+
+    from scriptagent.critic.compare import column
+    from scriptagent.layout import BuildLayout
+
+    build = BuildLayout(tmp_path / "build")
+    build.film_score.parent.mkdir(parents=True)
+    scores = {"audio_visual_synchronization": {"score": 3.5, "reason": "r"}, "rhythm_coordination": {"score": 4}}
+    build.film_score.write_text(json.dumps({"metrics": {}, "rubric": {"scores": scores, "mean": 3.75}}))
+    values, _ = column(build)
+    assert values["film rubric: audio_visual_synchronization"] == 3.5
+    assert values["film rubric: rhythm_coordination"] == 4 and values["film rubric: mean"] == 3.75

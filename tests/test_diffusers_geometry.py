@@ -41,10 +41,12 @@ CHECKPOINTS = {
     "CogVideoX1.5-5B-I2V": ("cogvideox-i2v", {"vae": {"block_out_channels": [128, 256, 256, 512],
                                                       "temporal_compression_ratio": 4},
                                               "transformer": {"patch_size": 2, "patch_size_t": 2,
-                                                              "use_learned_positional_embeddings": False}}),
+                                                              "use_learned_positional_embeddings": False,
+                                                              "sample_width": 170, "sample_height": 96,
+                                                              "sample_frames": 81}}),
     "HunyuanVideo-1.5-480p_i2v": ("hunyuan-i2v", {"vae": {"spatial_compression_ratio": 16,
                                                           "temporal_compression_ratio": 4},
-                                                  "transformer": {"target_size": 480}}),
+                                                  "transformer": {"target_size": 640}}),
 }
 
 
@@ -63,7 +65,7 @@ def model_folder(tmp_path, name: str) -> str:
     ("LTX-Video-0.9.7", 5.0, 121, 24, (640, 352)),  # 8k+1 frames; multiples of 32
     ("LTX-Video-0.9.7", 2.0, 49, 24, (640, 352)),
     ("CogVideoX-5b-I2V", 2.0, 49, 8, (720, 480)),  # one length and one size only
-    ("CogVideoX1.5-5B-I2V", 5.0, 81, 16, (640, 352)),
+    ("CogVideoX1.5-5B-I2V", 5.0, 81, 16, (1360, 768)),  # its trained short side, 768 (tests/test_diffusers_authors.py)
 ])
 def test_frames_and_sizes_follow_the_checkpoint(tmp_path, name, seconds, frames, fps, size):
     pipeline, _ = CHECKPOINTS[name]
@@ -76,8 +78,8 @@ def test_frames_and_sizes_follow_the_checkpoint(tmp_path, name, seconds, frames,
 def test_hunyuan_picks_a_size_of_about_its_target_area(tmp_path):
     spec = video_pipeline("hunyuan-i2v")
     config = config_reader(model_folder(tmp_path, "HunyuanVideo-1.5-480p_i2v"))
-    width, height = spec.size_for(config, 1280, 720)
-    assert width % 16 == 0 and height % 16 == 0 and abs(width * height / 480 ** 2 - 1) < 0.05
+    width, height = spec.size_for(config, 1280, 720)  # 480p: buckets of about 640 x 640 pixels
+    assert width % 16 == 0 and height % 16 == 0 and abs(width * height / 640 ** 2 - 1) < 0.05
     assert abs(width / height - 16 / 9) < 0.05
     assert spec.geometry(config).frames_for(5.0) == 121
 
@@ -115,7 +117,12 @@ def test_frame_counts_and_sizes_are_ones_the_model_accepts(name, seconds, width,
     model_width, model_height = spec.size_for(config, width, height)
     multiple = geometry.size_multiple
     assert model_width % multiple == 0 and model_height % multiple == 0
-    assert abs(model_width - width) <= multiple / 2 or model_width == multiple
+    if geometry.short_side:  # CogVideoX 1.5: its trained short side, the film's aspect as far as the long side goes
+        assert min(model_width, model_height) == geometry.short_side
+        assert max(model_width, model_height) <= geometry.long_side
+        assert (model_width >= model_height) == (width >= height)
+    else:
+        assert abs(model_width - width) <= multiple / 2 or model_width == multiple
 
 
 @settings(max_examples=100, deadline=None)

@@ -19,7 +19,7 @@ LAYERS = {
     # the agents use only the agents before them: the director times shots by the voice, the critic reads the
     # director's prompts, training runs the scripter and the critic's rubrics
     "agents": ["voice", "scripter", "director", "critic", "training"],
-    "task graph": ["report", "actions", "executor", "doit_state", "reporter", "doit_command", "tasks", "status"],
+    "task graph": ["report", "actions", "executor", "doit_state", "doit_workers", "reporter", "doit_command", "tasks", "status"],
     "command line": ["scaffold", "bench", "cli"],
 }
 RANK = {name: (layer, place) for layer, names in enumerate(LAYERS.values()) for place, name in enumerate(names)}

@@ -111,10 +111,13 @@ def test_ray_build_is_byte_identical_and_rebuilds_the_same_tasks(cluster, tmp_pa
 
 
 def test_a_failing_render_names_its_segment_and_keeps_the_rest(cluster, tmp_path):
+    from scriptagent.integrity import note_file
+
     folder = make_production(tmp_path / "small", anchoring="keyframe")
     doit(folder, "keyframe")
     damaged = folder / "build" / "keyframes" / "sh03.png"
     damaged.write_bytes(b"not a picture")  # what render:sh03 starts from, read on the worker
+    note_file(damaged)  # recorded as if the keyframe task had made it so: the build does not repair it first
 
     result = cli("build", "--executor", "ray", str(folder), "--continue", cwd=tmp_path)
     assert result.returncode != 0

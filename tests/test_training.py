@@ -43,7 +43,8 @@ def sample_texts() -> list[str]:
 
     prompts = Prompts()
     return [message["content"] for instance in load_instances(DATA / "scriptbench.jsonl")
-            for message in sft_example(instance, prompts)["messages"]]
+            for example in [sft_example(instance, prompts)]
+            for message in example["prompt"] + example["completion"]]
 
 
 def build_tiny_causal_lm(folder, texts: list[str]):
@@ -240,7 +241,7 @@ RECIPES = {
     "sft.yaml": """
         base_model: {lm}
         data: {data}/scriptbench.jsonl
-        max_length: 512
+        max_length: 1024
         output_dir: runs/sft
         training: {{max_steps: 2, batch_size: 2, learning_rate: 0.001, device: cpu, logging_steps: 1}}
     """,

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import BackendError, first_line
 from ..files import atomic_path, read_json, write_if_changed, write_json_if_changed
 from ..layout import STRIP, BuildLayout
 from ..plan import Segment, film_segments
@@ -37,8 +38,28 @@ def load_features(build: BuildLayout, segment_id: str) -> dict[str, np.ndarray] 
     path = build.features(segment_id)
     if not path.exists():
         return None
-    with np.load(path) as data:
-        return {key: data[key] for key in data.files}
+    try:
+        with np.load(path) as data:
+            return {key: data[key] for key in data.files}
+    except (OSError, ValueError, EOFError) as error:  # numpy's and zipfile's kinds of "this is not an npz"
+        raise unreadable(path, error) from None
+
+
+def read_score(path: Path) -> dict:
+    """A score file the score task wrote; one line naming it when it cannot be read (its task's `uptodate` finds
+    it damaged too, so the next `doit` scores it anew)."""
+    try:
+        score = read_json(path)
+    except (OSError, ValueError) as error:
+        raise unreadable(path, error) from None
+    if not isinstance(score, dict):
+        raise unreadable(path, ValueError("not a JSON object"))
+    return score
+
+
+def unreadable(path: Path, error: BaseException) -> BackendError:
+    return BackendError(f"{path}: unreadable ({type(error).__name__}: {first_line(error)}); run doit again to "
+                        "score it anew")
 
 
 def write_film_score(build: BuildLayout, segment_ids: list[str], production: Production) -> dict:
@@ -46,7 +67,7 @@ def write_film_score(build: BuildLayout, segment_ids: list[str], production: Pro
     critic = production.critic
     metrics = active_metrics(critic)
     segments = film_segments(build, segment_ids)
-    film = Film([read_json(build.score(i)) for i in segment_ids], {i: load_features(build, i) for i in segment_ids})
+    film = Film([read_score(build.score(i)) for i in segment_ids], {i: load_features(build, i) for i in segment_ids})
 
     # 1. Joins: consecutive segments of one scene (a new scene is meant to look different).
     if any(metric.makes_joins for metric in metrics.values()):

@@ -86,7 +86,8 @@ def column(build: BuildLayout) -> tuple[dict[str, object], dict[str, str]]:
         if not result:
             continue
         reason = result.get("skipped", {}).get("reason", "no rubric (no reason recorded)")
-        for name in rubric:
+        # the dimensions the judge scored (a rubric set of its own, e.g. `rubrics: released`), else the paper's
+        for name in result.get("scores") or rubric:
             values[f"{label}: {name}"] = result["scores"][name]["score"] if "scores" in result else SKIPPED
         values[f"{label}: mean"] = result.get("mean", SKIPPED)
         why.update({row: reason for row in values if row.startswith(f"{label}: ") and values[row] == SKIPPED})

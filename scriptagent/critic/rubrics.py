@@ -1,4 +1,5 @@
-"""The paper's two rubrics (each dimension scored 1-5 with a one-sentence reason), and the rule-based scores.
+"""The paper's two rubrics (each dimension scored 1-5 with a one-sentence reason), the released CriticAgent's two
+(critic.judge.rubrics: released; 0-5), and the rule-based scores.
 
 The dimension texts below are what the judge reads (templates/critic/*.j2 lay them out); the keys are what the
 scores are filed under, so the templates, the reply check and the report agree.
@@ -35,6 +36,52 @@ FILM_RUBRIC = {
 }
 
 RUBRICS = {"script": SCRIPT_RUBRIC, "film": FILM_RUBRIC}
+
+# The rubrics of the authors' released CriticAgent (their critic_agent_script.py and critic_agent_video.py), in our
+# words: scored 0-5, decimals allowed, as they score them. Their script rubric judges their sectioned format, so the
+# judge is shown the script in it (scripter/released_format.py).
+RELEASED_SCRIPT_RUBRIC = {
+    "format_compliance": "The script follows the structured format: 【Dialogue】 with shot-by-shot entries, each "
+                         "with a time code, camera movement and shot type and what happens; 【Character Profiles】 "
+                         "with each character's look and manner; 【Scene Description】 with setting and "
+                         "atmosphere; 【Blocking】 with where characters stand and move.",
+    "shot_division_rationality": "The dialogue is divided into shots at sensible points: breaks follow narrative "
+                                 "beats, turns of speech and emotional shifts, neither too fragmented nor too long.",
+    "content_completeness": "The script adds the visual detail filming needs that the dialogue lacks: characters, "
+                            "setting, actions, camera work, timing.",
+    "narrative_coherence": "The shots follow one another logically; blocking, positions and transitions keep the "
+                           "visual story consistent with the dialogue.",
+}
+RELEASED_FILM_RUBRIC = {
+    "audio_visual_synchronization": "Visual events (gestures, actions, cuts) happen when the sound and the "
+                                    "script's timing say they do.",
+    "emotional_consistency": "Light, colour, faces and atmosphere carry the emotion and its intensity that the "
+                             "script describes.",
+    "rhythm_coordination": "The pace of movement and cutting follows the rhythm of the speech: quicker for "
+                           "intense exchanges, calmer for quiet ones.",
+    "voice_lip_sync": "When a character speaks, the lips move in time with the line, without visible lead or lag.",
+}
+
+
+class Scale:
+    """The range a rubric set scores in, and whether a score may have decimals."""
+
+    def __init__(self, low: int, high: int, integer: bool):
+        self.low, self.high, self.integer = low, high, integer
+
+    def describe(self) -> str:
+        return f"{'an integer' if self.integer else 'a number'} from {self.low} to {self.high}"
+
+
+RUBRIC_SETS = {
+    "published": ({"script": SCRIPT_RUBRIC, "film": FILM_RUBRIC}, Scale(1, 5, integer=True)),
+    "released": ({"script": RELEASED_SCRIPT_RUBRIC, "film": RELEASED_FILM_RUBRIC}, Scale(0, 5, integer=False)),
+}
+
+
+def rubric_set(name: str | None) -> tuple[dict[str, dict[str, str]], Scale]:
+    """({'script': rubric, 'film': rubric}, scale) of a rubric set (critic.judge.rubrics)."""
+    return RUBRIC_SETS[name or "published"]
 
 # The validators' findings behind each rule-based score.
 CONTENT_VALIDATORS = ("dialogue",)

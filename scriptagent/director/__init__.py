@@ -16,6 +16,7 @@ import functools
 import hashlib
 import json
 import math
+import sys
 from fractions import Fraction
 
 from pathlib import Path
@@ -49,6 +50,10 @@ class Renderer(Protocol):
     @classmethod
     def geometry(cls, director: dict, segment: Segment) -> tuple[str, int, int, tuple[int, int]]:
         """(model, frames the model renders, its frame rate, its size) for a segment, from config files only."""
+
+    @classmethod
+    def no_closing_image(cls, director: dict) -> str | None:
+        """Why a segment cannot be made to end on a given picture (keyframe mode's split shots), or None."""
 
     def render(self, segment: Segment, root: Path, anchor: Path | None, video: Path, first_frame: Path,
                last_frame: Path, end_anchor: Path | None = None) -> None: ...
@@ -178,11 +183,17 @@ def plan_segments(production: Production, script: Script, spoken: dict[str, floa
             segments.append(segment)
             previous_id = segment_id
     place_in_film(segments)  # for the plan's timeline only: segment files never hold it
-    # 4. Keyframe mode: a split shot has no cut between its parts, so a part ends where the next one starts.
-    if director.anchoring == Anchoring.keyframe:
-        for segment, following in zip(segments, segments[1:]):
-            if following.shots[0].part > 1:
-                segment.end_keyframe = following.start_keyframe
+    # 4. Keyframe mode: a split shot has no cut between its parts, so a part ends where the next one starts,
+    #    when the model can be given a closing picture (else the part ends free, and depends on no second keyframe).
+    continued = [(segment, following) for segment, following in zip(segments, segments[1:])
+                 if following.shots[0].part > 1]
+    if director.anchoring == Anchoring.keyframe and continued:
+        reason = renderer_class(director.backend).no_closing_image(director.model_dump(mode="json"))
+        if reason:
+            print(f"director: {reason}; the parts of a split shot end free, not on the next part's keyframe",
+                  file=sys.stderr)
+        for segment, following in continued if not reason else []:
+            segment.end_keyframe = following.start_keyframe
     return segments
 
 

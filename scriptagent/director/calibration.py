@@ -32,10 +32,13 @@ def cache_file() -> Path:
 
 
 def calibration_key(director: dict, size: tuple[int, int]) -> str:
-    """What a measurement depends on: the model, how it runs, the size and the steps."""
+    """What a measurement depends on: the model, how it runs, the size and the steps (and the pipeline_args, such
+    as a distilled model's timesteps, where there are any)."""
     parts = [director.get("pipeline"), director.get("model"), director.get("dtype"), director.get("device"),
              f"offload={bool(director.get('cpu_offload'))}", f"tiling={bool(director.get('vae_tiling'))}",
              f"steps={director.get('steps') or 'default'}", f"{size[0]}x{size[1]}"]
+    if director.get("pipeline_args"):
+        parts.append("args=" + json.dumps(director["pipeline_args"], sort_keys=True, separators=(",", ":")))
     return "|".join(str(part) for part in parts)
 
 
@@ -100,9 +103,10 @@ def calibrate(director: dict, resolution: tuple[int, int], longest_seconds: floa
     renderer = load_renderer(director)
     pipe = renderer.video_pipe()
     config = pipe_config_reader(pipe)
-    size = renderer.spec.size_for(config, *resolution)
+    size = renderer.spec.model_size(pipe, *resolution)
     geometry = renderer.spec.geometry(config, director.get("fps"))
-    counts = sorted({geometry.frames_for(1 / geometry.fps), geometry.frames_for(longest_seconds)})
+    longest = geometry.frames_for(longest_seconds)  # never past what the model was trained on
+    counts = sorted({geometry.frames_for(1 / geometry.fps), min(longest, geometry.max_frames or longest)})
     image = Image.new("RGB", size, (127, 127, 127))
     device = renderer.device()
     measurements = []

@@ -9,8 +9,10 @@
                                      image; the pipelines are in pipelines/, one file each
 
 Frames: the segment's seconds at the model's native rate, snapped to a count the model accepts, rendered, then
-resampled to the production's frame rate keeping the first and last frames, so that a chain joins exactly.
-Sizes: the production's resolution snapped to the model's multiple; the frames are scaled back to it.
+resampled to the production's frame rate keeping the first and last frames, so that a chain joins exactly (a model
+of one length keeps its clip's first seconds; a segment longer than the model's trained maximum is refused).
+Sizes: the production's resolution snapped to the model's multiple; the frames are scaled back to it. A chain
+continues from the previous last frame at the model's size (BuildLayout.model_frame), so it does not soften.
 One pipeline is held per process and reused for every segment; loading another frees it (keyframes run first).
 torch and diffusers are imported inside the methods: importing this module stays cheap.
 """
@@ -26,10 +28,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from ..errors import BackendError, first_line
+from ..errors import BackendError, InputError, Problem, first_line
+from ..layout import PRODUCTION_FILE, BuildLayout
 from ..plan import Keyframe, Segment
 from ..schema import digest
-from .pipelines import config_reader, pipe_config_reader, video_pipeline
+from .pipelines import check_pipeline_args, config_reader, pipe_config_reader, video_pipeline
 from .prompts import keyframe_prompt, segment_prompt
 from ..media import FrameWriter, save_png
 
@@ -82,7 +85,6 @@ def _is_out_of_memory(error: BaseException) -> bool:
     return isinstance(error, RuntimeError) and ("out of memory" in text or "not enough memory" in text)
 
 
-
 def _model_key(model: str) -> str:
     """A local folder by its full path (relative names differ between productions), a hub id as it is."""
     folder = Path(model).expanduser()
@@ -121,12 +123,24 @@ class DiffusersRenderer:
 
     @classmethod
     def geometry(cls, director: dict, segment: Segment) -> tuple[str, int, int, tuple[int, int]]:
-        """What the pipeline renders for the segment, read from the checkpoint's config files (no weights)."""
+        """What the pipeline renders for the segment, read from the checkpoint's config files (no weights); a
+        segment longer than the model's maximum is an error."""
         spec = video_pipeline(director["pipeline"])
         config = config_reader(director["model"])
         geometry = spec.geometry(config, director.get("fps"))
+        seconds = segment.frames / segment.fps
+        if not geometry.fits(seconds):
+            message, hint = geometry.too_long(f"{spec.name} '{director['model']}'", segment.id, seconds)
+            raise InputError(Problem(PRODUCTION_FILE, message, field="director.max_segment_seconds", hint=hint))
         size = spec.size_for(config, *segment.resolution)
-        return director["pipeline"], geometry.frames_for(segment.frames / segment.fps), geometry.fps, size
+        return director["pipeline"], geometry.frames_for(seconds), geometry.fps, size
+
+    @classmethod
+    def no_closing_image(cls, director: dict) -> str | None:
+        spec, config = video_pipeline(director["pipeline"]), config_reader(director["model"])
+        if spec.supports_last_frame(config):
+            return None
+        return f"{spec.name} '{director['model']}' takes no closing image: {spec.no_last_frame_reason(config)}"
 
     def __init__(self, config: dict):
         self.config = dict(config)
@@ -163,11 +177,16 @@ class DiffusersRenderer:
         release_pipelines()
         return BackendError(f"{what}: out of {self.device()} memory {detail} (hint: try {', or '.join(hints)})")
 
-    def _load(self, loader, model: str, what: str, prepare=None):
-        """from_pretrained with errors a user can act on; then `prepare`d and placed on the device, offloaded
-        or tiled."""
+    def _load(self, loader, model: str, what: str, prepare=None, float32: tuple[str, ...] = ()):
+        """from_pretrained (the `float32` components in float32) with errors a user can act on; then `prepare`d
+        and placed on the device, offloaded or tiled."""
+        import torch
+
+        dtype = self.dtype()
+        if float32 and dtype != torch.float32:
+            dtype = {"default": dtype, **{component: torch.float32 for component in float32}}
         try:
-            pipe = loader.from_pretrained(model, **{_dtype_keyword(): self.dtype()},
+            pipe = loader.from_pretrained(model, **{_dtype_keyword(): dtype},
                                           trust_remote_code=bool(self.config.get("trust_remote_code")))
         except (OSError, ValueError, TypeError, KeyError, ImportError, AttributeError) as error:
             if Path(model).expanduser().is_absolute() or model.startswith("."):
@@ -205,7 +224,8 @@ class DiffusersRenderer:
         key = ("video", self.spec.name, _model_key(self.config["model"]), self.config.get("dtype"),
                self.config.get("device"), self.config.get("cpu_offload"), self.config.get("vae_tiling"))
         return _held_pipeline(key, lambda: self._load(loader, self.config["model"],
-                                                      f"director.model ({self.spec.name})"))
+                                                      f"director.model ({self.spec.name})",
+                                                      float32=self.spec.float32_components))
 
     def keyframe_pipe(self):
         from diffusers import AutoPipelineForText2Image
@@ -285,15 +305,16 @@ class DiffusersRenderer:
             raise BackendError(f"segment {segment.id}: no opening picture to start from (hint: run `doit` so that "
                                "the plan and the keyframes are made first)")
         width, height = segment.resolution
-        size, count = self.model_geometry(segment)
-        last_image = None
-        if end_anchor is not None:
-            if self.spec.supports_last_frame(pipe_config_reader(self.video_pipe())):
-                last_image = _load_rgb(end_anchor)
-            else:
-                self._warn(f"{self.spec.name}: '{self.config['model']}' takes no closing image; segments end free")
-        frames = self.generate(_load_rgb(anchor), last_image, segment_prompt(segment), count, size,
-                               segment_seed(segment.seed, digest(segment.render_data(ids_drawn=False))), f"segment {segment.id}")
+        size, count, used = self.model_geometry(segment, kept=True)
+        config, last_image = pipe_config_reader(self.video_pipe()), None
+        if end_anchor is not None and self.spec.supports_last_frame(config):
+            last_image = _load_rgb(end_anchor)
+        elif end_anchor is not None:
+            self._warn(f"{self.spec.name}: '{self.config['model']}' takes no closing image: "
+                       f"{self.spec.no_last_frame_reason(config)}; segments end free")
+        frames = self.generate(self.opening_picture(segment, root, anchor, size), last_image, segment_prompt(segment),
+                               count, size, segment_seed(segment.seed, digest(segment.render_data(ids_drawn=False))),
+                               f"segment {segment.id}")[:used]
         pictures = [_fit(picture, width, height) for picture in resample(frames, segment.frames)]
 
         # every frame exists before the file is opened: an error above never leaves a half-written render
@@ -302,16 +323,38 @@ class DiffusersRenderer:
                 writer.write(picture)
         save_png(pictures[0], first_frame)
         save_png(pictures[-1], last_frame)
+        build = BuildLayout.of(root)
+        if Path(last_frame) == build.frame(segment.id, "last"):  # the build's own frame (not a take's, a bench's)
+            build.model_frame(segment.id).unlink(missing_ok=True)
+            if size != (width, height) and segment.anchoring == "chain":  # the next segment starts from it
+                save_png(frames[-1], build.model_frame(segment.id))  # what pictures[-1] was scaled from
 
-    def model_geometry(self, segment: Segment) -> tuple[tuple[int, int], int]:
-        """The size and frame count the video model renders `segment` at (what it accepts nearest to the plan)."""
+    def opening_picture(self, segment: Segment, root: Path, anchor: Path, size: tuple[int, int]) -> Image.Image:
+        """The anchor; in a chain, the previous last frame at the model's size where one was kept and the anchor was
+        scaled from exactly it (a render placed from the cache, or a retake, may have left none or another)."""
+        picture, build = _load_rgb(anchor), BuildLayout.of(root)
+        if not segment.anchor_segment or Path(anchor) != build.frame(segment.anchor_segment, "last") \
+                or picture.size == size or not build.model_frame(segment.anchor_segment).is_file():
+            return picture
+        kept = _load_rgb(build.model_frame(segment.anchor_segment))
+        same = kept.size == size and np.array_equal(_fit(np.asarray(kept), *picture.size), np.asarray(picture))
+        return kept if same else picture
+
+    def model_geometry(self, segment: Segment, kept: bool = False) -> tuple:
+        """The size and frame count the model renders `segment` at (nearest the plan); `kept`: and those it keeps."""
         width, height = segment.resolution
-        config = pipe_config_reader(self.video_pipe())
-        size = self.spec.size_for(config, width, height)
+        pipe = self.video_pipe()
+        config = pipe_config_reader(pipe)
+        size = self.spec.model_size(pipe, width, height)
         if size != (width, height):
             self._warn(f"{self.spec.name}: Adjusting ({width}, {height}) -> {size}; "
                        "frames are scaled back to the production's resolution")
-        return size, self.spec.geometry(config, self.config.get("fps")).frames_for(segment.frames / segment.fps)
+        geometry = self.spec.geometry(config, self.config.get("fps"))
+        seconds = segment.frames / segment.fps
+        if not geometry.fits(seconds):
+            message, hint = geometry.too_long(f"{self.spec.name} '{self.config['model']}'", segment.id, seconds)
+            raise BackendError(f"director.max_segment_seconds: {message} (hint: {hint})")
+        return (size, geometry.frames_for(seconds)) + ((geometry.frames_used(seconds),) if kept else ())
 
     def call_arguments(self, image: Image.Image, last_image: Image.Image | None, prompt: str, count: int,
                        size: tuple[int, int], seed: int) -> dict:
@@ -329,6 +372,9 @@ class DiffusersRenderer:
             arguments["num_inference_steps"] = self.config["steps"]
         if self.config.get("guidance") is not None:
             arguments.update(self.spec.guidance_arguments(pipe, self.config["guidance"]))
+        extra = self.config.get("pipeline_args") or {}
+        check_pipeline_args(pipe, extra, set(arguments))
+        arguments.update(extra)
         return arguments
 
     def generate(self, image: Image.Image, last_image: Image.Image | None, prompt: str, count: int,

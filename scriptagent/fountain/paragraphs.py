@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError, Problem
+from ..files import read_inside
 from .names import plain
 
 _BONEYARD = re.compile(r"/\*.*?\*/", re.S)
@@ -46,12 +47,16 @@ class Paragraph:
     centered: bool = False
 
 
-def read_text(path: Path, display: str) -> str:
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise InputError(Problem(display, f"cannot read the screenplay: {error.strerror or error}",
-                                 hint="a Fountain text file in UTF-8")) from None
+# A feature-length screenplay is 150 to 250 KB of Fountain; ten of them is a mistake (and more lines and beats than
+# a production may have: schema/production.py, MAX_BODY_ITEMS).
+MAX_SCREENPLAY_BYTES = 2_000_000
+
+
+def read_text(path: Path, display: str, inside: Path | None = None) -> str:
+    """The screenplay's text: `path` relative to the production folder `inside` (it must stay there), or a file
+    named on the command line; a regular file of at most MAX_SCREENPLAY_BYTES, checked before it is read."""
+    data = read_inside(inside, path, MAX_SCREENPLAY_BYTES, display, prefix="cannot read the screenplay: ",
+                        hint="a Fountain text file in UTF-8")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:

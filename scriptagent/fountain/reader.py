@@ -62,11 +62,12 @@ def dialogue_of(item: dict) -> tuple[str, str, str, bool] | None:
     return None
 
 
-def read_fountain(path: Path, display: str | None = None) -> Screenplay:
-    """Read a Fountain screenplay into scenes; InputError lists every problem with its line."""
+def read_fountain(path: Path, display: str | None = None, inside: Path | None = None) -> Screenplay:
+    """Read a Fountain screenplay into scenes; InputError lists every problem with its line. With `inside`, `path`
+    is relative to that production folder and must stay in it."""
     path = Path(path)
     display = display or str(path)
-    text = read_text(path, display)
+    text = read_text(path, display, inside)
     title_page, paragraphs, body_start = parse_paragraphs(text)
     problems: list[Problem] = []
     warnings: list[Problem] = []
@@ -154,7 +155,7 @@ def _screenplay_path(folder: Path, relative: str) -> Path:
     if path.is_absolute() or ".." in path.parts:
         raise InputError(Problem("production.yaml", f"dialogue_file: '{relative}' is outside the production folder",
                                  field="dialogue_file", hint="put the screenplay in the production folder"))
-    return Path(folder) / path
+    return path
 
 
 def _cast_problems(screenplay: Screenplay, relative: str, cast_ids: list[str]) -> list[Problem]:
@@ -180,7 +181,7 @@ def scenes_from_file(folder: Path, relative: str, cast_ids: list[str],
                      warn: Callable[[Problem], None] | None = None) -> list[dict]:
     """production.yaml's `scenes:` read from its `dialogue_file`, every speaker checked against the cast (a problem
     at the line of the cue). `warn` is given the screenplay's warnings (an implicit first scene, ...)."""
-    screenplay = read_fountain(_screenplay_path(folder, relative), relative)
+    screenplay = read_fountain(_screenplay_path(folder, relative), relative, inside=Path(folder))
     problems = _cast_problems(screenplay, relative, cast_ids)
     if problems:
         raise InputError(problems)
@@ -193,7 +194,7 @@ def scenes_from_file(folder: Path, relative: str, cast_ids: list[str],
 def dialogue_from_file(folder: Path, relative: str, cast_ids: list[str]) -> list[dict]:
     """The flat `dialogue:` items of every scene, on and off screen, in order (today's one-scene form), every
     speaker checked against the cast with the line of the cue."""
-    screenplay = read_fountain(_screenplay_path(folder, relative), relative)
+    screenplay = read_fountain(_screenplay_path(folder, relative), relative, inside=Path(folder))
     problems = _cast_problems(screenplay, relative, cast_ids)
     if problems:
         raise InputError(problems)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 from enum import Enum
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal, Union
 
-from pydantic import Field, field_serializer, field_validator, model_validator
+from pydantic import Field, field_serializer, field_validator, model_serializer, model_validator
 
 from .. import registry
 from .base import Strict
@@ -50,6 +50,23 @@ class OpenAIServerSettings(Strict):
             raise ValueError("must be the name of an environment variable, like OPENAI_API_KEY, not the key itself")
         return value
 
+class AddedSettings(Strict):
+    """Settings added after productions were written: left out of what a setting serialises to while at their
+    default, so the digests of existing productions (a pristine script's `inputs`, a score's settings) stay the same
+    and nothing is regenerated or scored again for a setting nobody set."""
+
+    ADDED_DEFAULTS: ClassVar[dict] = {}  # field name -> the default it is left out at
+
+    @model_serializer(mode="wrap")
+    def _without_added_defaults(self, handler):
+        data = handler(self)
+        if isinstance(data, dict):
+            for name, default in self.ADDED_DEFAULTS.items():
+                if name in data and data[name] == default:
+                    del data[name]
+        return data
+
+
 class RuleBasedScripterConfig(Strict):
     backend: Literal["rule-based"] = "rule-based"
     words_per_second: float = Field(2.6, gt=0.5, le=8, description="speech rate used to time shots")
@@ -57,8 +74,10 @@ class RuleBasedScripterConfig(Strict):
     closing_shot: bool = Field(True, description="end on a wide shot after the last line")
 
 
-class LanguageModelScripterSettings(Strict):
+class LanguageModelScripterSettings(AddedSettings):
     """What the scripters that ask a language model share: sampling, and the validate-and-repair loop."""
+
+    ADDED_DEFAULTS: ClassVar[dict] = {"format": "auto", "base_model": None}
 
     words_per_second: float = Field(2.6, gt=0.5, le=8, description="speech rate the shots are timed and checked with")
     temperature: float = Field(0.7, ge=0, le=2, description="sampling temperature; 0 decodes greedily")
@@ -66,12 +85,20 @@ class LanguageModelScripterSettings(Strict):
     seed: int | None = Field(None, ge=0, description="sampling seed (default: the production's seed)")
     repair_rounds: int = Field(3, ge=0, le=10, description="times the validators' findings go back to the model for "
                                                          "a corrected script before the build gives up")
+    format: Literal["auto", "json", "released"] = Field(
+        "auto", description="how the model is asked and answers: json (our prompts, a JSON script), released (the "
+                            "paper's released ScriptAgent: the raw dialogue in, its sectioned text out); auto: "
+                            "released for a PEFT adapter on a Qwen2.5-Omni model (XD-MU/ScriptAgent), else json")
 
 
 class TransformersScripterConfig(LanguageModelScripterSettings):
     backend: Literal["transformers"] = "transformers"
     model: str = Field(min_length=1, description="Hugging Face model id, or a checkpoint folder (relative to the "
-                                                 "production folder), e.g. Qwen/Qwen2.5-7B-Instruct")
+                                                 "production folder), e.g. Qwen/Qwen2.5-7B-Instruct; a PEFT "
+                                                 "adapter (e.g. XD-MU/ScriptAgent) is loaded on its base model")
+    base_model: str | None = Field(None, min_length=1,
+                                   description="for an adapter: the base model to load it on (a Hugging Face id or "
+                                               "a folder), instead of the one its adapter_config.json names")
     device: Device = "auto"
     dtype: DType = "auto"
     trust_remote_code: TrustRemoteCode = False
@@ -140,6 +167,10 @@ class DiffusersDirectorConfig(Strict):
                                  "(each segment from its own opening picture) or none")
     pack_shots: bool = Field(False, description="several shots in one render (a video model cannot cut: keep false)")
     crf: int = Field(18, ge=0, le=51, description="H.264 quality (lower is better)")
+    pipeline_args: dict[str, Any] = Field(
+        default_factory=dict, description="further keyword arguments of the pipeline's call, by name (e.g. a "
+        "distilled LTX checkpoint's timesteps, decode_timestep, decode_noise_scale, image_cond_noise_scale); "
+        "checked against the pipeline's __call__ when it loads")
 
 
 DirectorConfig = Annotated[Union[AnimaticDirectorConfig, DiffusersDirectorConfig], Field(discriminator="backend")]
@@ -151,8 +182,18 @@ KNOWN_METRICS = ("structure", "continuity", "dynamic", "vsa", "clip_score", "sub
 OFFLINE_METRICS = ("structure", "continuity", "dynamic")  # need no model weights
 
 
-class JudgeSettings(Strict):
+RUBRIC_SETS = ("published", "released")
+
+
+class JudgeSettings(AddedSettings):
     """What every rubric judge has besides its backend's settings."""
+
+    ADDED_DEFAULTS: ClassVar[dict] = {"rubrics": "published"}
+    rubrics: Literal[RUBRIC_SETS] = Field(
+        "published", description="published: the paper's rubrics (script 6, film 8 dimensions, 1-5); released: "
+                                 "those of the authors' released CriticAgent (script: format compliance, shot "
+                                 "division, completeness, coherence; film: audio-visual sync, emotion, rhythm, "
+                                 "lip sync; 0-5)")
 
     temperature: float = Field(0.0, ge=0, le=2, description="sampling temperature; 0 decodes greedily")
     max_new_tokens: int = Field(1024, ge=16, le=32768, description="longest reply, in tokens")

@@ -53,6 +53,12 @@ class CastMember(Strict):
         return value
 
 
+# The most lines, action beats and transitions a production may have, all scenes together: each becomes at least
+# one shot. A feature-length screenplay has 1,000 to 2,000 lines of dialogue and about as many beats (Big Fish:
+# ~1,000 lines); 10,000 is several feature films, and the script.yaml it makes (5 MB, 10,000 shots) is still one
+# the tool reads back (schema/script.py: MAX_SCRIPT_BYTES). A larger production is refused up front.
+MAX_BODY_ITEMS = 10_000
+
 PARENTHETICAL = re.compile(r"^\s*\(([^)]*)\)\s*")
 
 
@@ -235,6 +241,15 @@ class Production(Strict):
         return Production.model_validate(merge(data, self.variants[name]))
 
     @model_validator(mode="after")
+    def _not_too_long(self):
+        items = len(self.dialogue or []) + sum(len(scene.body) for scene in self.scenes or [])
+        if items > MAX_BODY_ITEMS:
+            field = "dialogue" if self.dialogue is not None else "scenes"
+            raise ValueError(f"{field}: {items} lines and beats, more than the {MAX_BODY_ITEMS} a production may have "
+                             "(hint: split it into several productions, e.g. one per act)")
+        return self
+
+    @model_validator(mode="after")
     def _consistent(self):
         # Messages start with the field path: the loader turns it into file:line:col.
         if self.scenes is not None and (self.setting is not None or self.dialogue is not None):
@@ -314,7 +329,7 @@ def production_data(folder: Path):
     """production.yaml's YAML tree, with the scenes read from its `dialogue_file` when it names one (a Fountain
     screenplay). With a `setting:` beside it (productions made before screenplays had scenes) the screenplay's
     lines are read as one scene's dialogue, as they were then."""
-    data = load_yaml_file(folder / PRODUCTION_FILE, PRODUCTION_FILE)
+    data = load_yaml_file(PRODUCTION_FILE, PRODUCTION_FILE, inside=folder)
     if isinstance(data, dict) and isinstance(data.get("dialogue_file"), str):  # a Fountain screenplay
         from ..fountain import dialogue_from_file, scenes_from_file
 
@@ -326,8 +341,14 @@ def production_data(folder: Path):
         cast_ids = [m.get("id") for m in data.get("cast") or [] if isinstance(m, dict)]
         if "setting" in data:
             data["dialogue"] = dialogue_from_file(folder, data["dialogue_file"], cast_ids)
+            items = len(data["dialogue"])
         else:
             data["scenes"] = scenes_from_file(folder, data["dialogue_file"], cast_ids)
+            items = sum(len(scene.get("body", [])) for scene in data["scenes"])
+        if items > MAX_BODY_ITEMS:  # said of the screenplay (Production says it of scenes:, not in production.yaml)
+            raise InputError(Problem(data["dialogue_file"], f"{items} lines and beats, more than the {MAX_BODY_ITEMS} "
+                                     "a production may have", hint="split it into several productions, e.g. one "
+                                                                   "per act"))
     return data
 
 

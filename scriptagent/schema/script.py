@@ -13,6 +13,16 @@ from ..yamlio import load_yaml_file, validate_yaml
 from .base import MAX_SHOT_SECONDS, Identifier, Strict
 from .production import Transition
 
+# script.yaml is what the scripter makes of production.yaml (and its screenplay), so its limit follows from theirs.
+# Measured with the rule-based scripter: each line or beat takes ~500 bytes of shot besides the text it quotes, ~850
+# when every scene is one line (a scene adds its establishing shot); a production's text comes back up to ~8.5 times
+# (a long speech is cut into shots of at most 10 s, each naming speaker and framing again). So: MAX_BODY_ITEMS
+# one-line items make 5.1 MB (8.2 MB as one-line scenes); a feature-length screenplay (200 KB of Fountain, 150
+# scenes, 1,900 lines and beats) 1.2 MB; a 2 MB production.yaml of 200-word speeches 17 MB (a 44-hour film).
+# 16 MiB > 10,000 items x 850 bytes + 8.5 x 900 KB of text: every production up to MAX_BODY_ITEMS items with four
+# feature films' worth of text. A larger script is refused before it is written (script_file.py), never after.
+MAX_SCRIPT_BYTES = 16 * 2 ** 20
+
 
 class ShotSize(str, Enum):
     extreme_wide = "extreme-wide"
@@ -113,8 +123,12 @@ class Script(Strict):
 
 
 def load_script(folder: str | Path = ".", path: str | Path | None = None) -> tuple[Script, object]:
-    """The script and its raw YAML tree (the tree gives validators line numbers)."""
-    path = Path(path) if path else Path(folder) / SCRIPT_FILE
-    display = path.name if path.parent == Path(folder) else str(path)
-    data = load_yaml_file(path, display)
+    """The script and its raw YAML tree (the tree gives validators line numbers): the production's script.yaml
+    (inside its folder, a regular file of at most MAX_SCRIPT_BYTES), or the file at `path`."""
+    if path is None or Path(path) == Path(folder) / SCRIPT_FILE:
+        display = SCRIPT_FILE
+        data = load_yaml_file(SCRIPT_FILE, display, limit=MAX_SCRIPT_BYTES, inside=folder)
+    else:
+        display = str(path)
+        data = load_yaml_file(path, display, limit=MAX_SCRIPT_BYTES)
     return validate_yaml(Script, data, display), data

@@ -18,8 +18,8 @@ from ..registry import SCRIPTERS, backend_class
 from ..schema import Production, Script, ScripterConfig
 from .edited_script import follow_edited_script
 from .reconcile import keep_shot_ids
-from .script_file import (follows, read_script_bytes, render_script_file, script_header, script_inputs_digest,
-                          script_state, script_to_yaml, source_digest)
+from .script_file import (follows, read_script_bytes, render_script_file, script_bytes, script_header,
+                          script_inputs_digest, script_state, script_to_yaml, source_digest)
 
 
 class Scripter(Protocol):
@@ -84,7 +84,7 @@ def ensure_script(folder: str | Path, production: Production, force: bool = Fals
     """
     folder = Path(folder)
     path = folder / SCRIPT_FILE
-    raw = path.read_bytes() if path.exists() else None
+    raw = script_bytes(folder)  # a FIFO, a folder, a link out of the folder: refused, never read
     current = read_script_bytes(raw) if raw is not None else None
     if current is not None and not force:
         if not current.pristine:

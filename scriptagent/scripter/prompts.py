@@ -3,36 +3,38 @@
 The defaults live in templates/scripter/. A production overrides any of them by putting a file of the same name in
 its own templates/scripter/ folder. Templates render in jinja2's sandbox (a production's template is input, not
 code we trust) and see plain data only: no Python objects to reach through.
+
+A template is read like every file of a production (files.read_inside: inside the folder, a regular file, at most
+MAX_TEMPLATE_BYTES, UTF-8) and renders in sandbox.py's BoundedSandbox, which also bounds what it may build.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import traceback
 from pathlib import Path
 
-from ..errors import InputError, Problem
-from ..files import sha256_bytes, templates_dir
+from ..errors import InputError, Problem, ScriptAgentError, first_line
+from ..files import read_inside, sha256_bytes, templates_dir
 from ..schema import (MAX_SHOT_SECONDS, ActionBeat, Angle, CameraMovement, Production, ShotSize, Transition,
                       TransitionBeat)
+from .sandbox import bounded_sandbox
 
 TEMPLATE_NAMES = ("system.j2", "user.j2", "repair.j2")
 OVERRIDE_FOLDER = Path("templates") / "scripter"
 
+MAX_TEMPLATE_BYTES = 256 * 1024  # a prompt template is a page or two (the defaults: 0.3 to 3 KB)
+
 
 class Prompts:
     def __init__(self, folder: str | Path | None = None):
-        from jinja2 import FileSystemLoader, StrictUndefined
-        from jinja2.sandbox import SandboxedEnvironment
+        from jinja2 import StrictUndefined
 
         self.folder = Path(folder if folder is not None else ".")
-        folders = [templates_dir() / "scripter"]
-        if (self.folder / OVERRIDE_FOLDER).is_dir():
-            folders.insert(0, self.folder / OVERRIDE_FOLDER)
-        self.environment = SandboxedEnvironment(loader=FileSystemLoader([str(f) for f in folders]),
-                                                undefined=StrictUndefined, keep_trailing_newline=False,
-                                                autoescape=False)
         # jinja's tojson escapes <, >, & and ' for HTML, which would change the very words the model must copy.
-        self.environment.filters["json"] = lambda value: json.dumps(value, ensure_ascii=False)
+        self.environment = bounded_sandbox(template_loader(self.folder), {"json": _json},
+                                           undefined=StrictUndefined, keep_trailing_newline=False, autoescape=False)
 
     def digest(self) -> str:
         """A digest of the three templates in effect, for the provenance header of script.yaml."""
@@ -59,13 +61,21 @@ class Prompts:
     def _render(self, name: str, context: dict) -> str:
         from jinja2 import TemplateError, TemplateSyntaxError
 
+        template = None
         try:
-            return self.environment.get_template(name).render(context).strip() + "\n"
-        except TemplateError as error:
-            filename = getattr(error, "filename", None) or self.environment.loader.get_source(self.environment,
-                                                                                                name)[1]
-            line = error.lineno if isinstance(error, TemplateSyntaxError) else None
-            raise InputError(Problem(_display(filename, self.folder), f"template: {error.message or error}", line,
+            template = self.environment.get_template(name)
+            return self.environment.render_bounded(template, context).strip() + "\n"
+        except ScriptAgentError:  # a template that cannot be read: already said with its file
+            raise
+        except Exception as error:  # TemplateError, and whatever a template's expression raises (1/0, ...)
+            filename = getattr(error, "filename", None) or (template.filename if template else None) or \
+                self.environment.loader.get_source(self.environment, name)[1]
+            line = error.lineno if isinstance(error, TemplateSyntaxError) else \
+                None if isinstance(error, TemplateError) else _template_line(error, filename)
+            message = (error.message or str(error)) if isinstance(error, TemplateError) else \
+                "recursion too deep" if isinstance(error, RecursionError) else \
+                f"{type(error).__name__}: {first_line(error)}"
+            raise InputError(Problem(_display(filename, self.folder), f"template: {message}", line,
                                      hint="fix the template, or delete it to use the default")) from None
 
 
@@ -113,3 +123,57 @@ def _display(filename: str, folder: Path) -> str:
         return str(Path(filename).resolve().relative_to(folder.resolve()))
     except ValueError:
         return str(filename)
+
+
+def _template_line(error: BaseException, filename: str | None) -> int | None:
+    """The template's line an error was raised at (jinja2 rewrites tracebacks to point into the template)."""
+    lines = [frame.lineno for frame in traceback.extract_tb(error.__traceback__) if frame.filename == filename]
+    return lines[-1] if lines else None
+
+
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+# --- reading templates -------------------------------------------------------------------------------------------
+
+def template_loader(folder: Path):
+    """The templates in effect: a production's templates/scripter/NAME, read as every file of a production is
+    (inside its folder, a regular file, at most MAX_TEMPLATE_BYTES, UTF-8), else the default of the same name.
+    Whether the production has its own is decided once, here (as jinja2's FileSystemLoader does)."""
+    from jinja2 import BaseLoader, TemplateNotFound
+    from jinja2.loaders import split_template_path
+
+    overrides = os.path.isdir(folder / OVERRIDE_FOLDER)
+
+    class Loader(BaseLoader):
+        def get_source(self, environment, name):
+            pieces = split_template_path(name)  # no `..`
+            relative = OVERRIDE_FOLDER.joinpath(*pieces)
+            if overrides and os.path.lexists(folder / relative):
+                display, filename = str(relative), str(folder / relative)
+                raw = read_inside(folder, relative, MAX_TEMPLATE_BYTES, display, prefix="template: ")
+            else:
+                filename = str(templates_dir() / "scripter" / Path(*pieces))
+                if not os.path.isfile(filename):
+                    raise TemplateNotFound(name)
+                display = filename
+                raw = read_inside(None, filename, MAX_TEMPLATE_BYTES, display, prefix="template: ")
+            try:
+                source = raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                line = raw[:error.start].count(b"\n") + 1
+                column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+                raise InputError(Problem(display, f"template: not UTF-8 text (byte 0x{raw[error.start]:02x})",
+                                         line, column, hint="save the template as UTF-8")) from None
+            mtime = _mtime(filename)
+            return source, filename, lambda: _mtime(filename) == mtime
+
+    return Loader()
+
+
+def _mtime(filename: str) -> float | None:
+    try:
+        return os.stat(filename).st_mtime_ns
+    except OSError:
+        return None

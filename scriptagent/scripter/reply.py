@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from ..lm.reply import ReplyParseError, parse_reply
 from ..schema import Production, Script
 from ..yamlio import validation_problems
+from .released import read_for
 from .validators import ERROR, Finding, validate_script
 
 SCRIPT_KEYS = ("scenes",)  # what a script's mapping holds: {"script": {"scenes": ...}} is read as the script
@@ -48,11 +49,19 @@ def must_fix(finding: Finding) -> bool:
     return finding.severity == ERROR or finding.validator == "dialogue"
 
 
-def review_reply(text: str, production: Production) -> Review:
-    try:
-        data = parse_reply(text, SCRIPT_KEYS)
-    except ReplyParseError as error:
-        return Review(to_fix=[f"the reply is not a script ({error}); answer with exactly one JSON object"])
+def review_reply(text: str, production: Production, format: str = "json") -> Review:
+    """`format`: json (our schema, as JSON or YAML) or released (the released ScriptAgent's sectioned text,
+    scripter/released_format.py), read into the same schema and checked the same way."""
+    if format == "released":
+        reading = read_for(production, text)
+        if reading.problems:
+            return Review(to_fix=reading.problems)
+        data = reading.data
+    else:
+        try:
+            data = parse_reply(text, SCRIPT_KEYS)
+        except ReplyParseError as error:
+            return Review(to_fix=[f"the reply is not a script ({error}); answer with exactly one JSON object"])
     try:
         script = Script.model_validate(data)
     except ValidationError as error:

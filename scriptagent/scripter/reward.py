@@ -15,6 +15,10 @@ accepts. Parts, each in [0, 1], and their weights:
 
 `structure_reward_func` is the same function in trl's reward shape, `f(completions, **kwargs) -> list[float]`;
 the dialogue arrives as a dataset column, `production` or `dialogue`.
+
+A completion that cannot be read scores 0, whatever it holds (nesting 100,000 deep, megabytes, a completion that is
+not text): a reward function that raised would stop a GRPO run. Reading is linear in the completion's length
+(scriptagent.lm.reply).
 """
 
 from __future__ import annotations
@@ -84,15 +88,17 @@ def structure_reward_func(completions: list, **kwargs) -> list[float]:
 
 
 def completion_text(completion) -> str:
-    """The text of a completion: a string, or the content of the last message of a conversation."""
+    """The text of a completion: a string, or the content of the last message of a conversation (or of one
+    message); "" for anything else, which then scores 0."""
     if isinstance(completion, str):
         return completion
-    if not completion:
-        return ""
-    content = completion[-1].get("content") or ""
+    message = completion[-1] if isinstance(completion, list | tuple) and completion else completion
+    if isinstance(message, str):
+        return message
+    content = message.get("content") if isinstance(message, dict) else None
     if isinstance(content, list):  # multimodal content parts
-        return "".join(part.get("text", "") for part in content if isinstance(part, dict))
-    return str(content)
+        return "".join(part["text"] for part in content if isinstance(part, dict) and isinstance(part.get("text"), str))
+    return content if isinstance(content, str) else ""
 
 
 def _share_of_valid_shots(data: dict) -> float:

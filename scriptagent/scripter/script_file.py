@@ -20,6 +20,7 @@ different lines would conflict on it):
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,10 +28,11 @@ from pathlib import Path
 from pydantic import ValidationError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from ..errors import ScriptAgentError
-from ..files import sha256_bytes
-from ..layout import SCRIPT_FILE
+from ..errors import InputError, Problem, ScriptAgentError
+from ..files import read_inside, sha256_bytes
+from ..layout import PRODUCTION_FILE, SCRIPT_FILE
 from ..schema import Production, Script, digest
+from ..schema.script import MAX_SCRIPT_BYTES
 from ..yamlio import dump_yaml, load_yaml_text
 from .reconcile import dialogue_changes, line_sources, notes_in, shot_note
 
@@ -93,7 +95,19 @@ def render_script_file(script: Script, production: Production, backend: str | No
     """
     fields = {"backend": backend or production.scripter.backend, **(provenance or {}),
               "inputs": script_inputs_digest(production)}
-    return _script_file_text(script, fields, line_sources(script, production))
+    _check_size(len(script.model_dump_json()))  # the JSON is smaller than the YAML: too large already, say so now
+    text = _script_file_text(script, fields, line_sources(script, production))
+    _check_size(len(text.encode("utf-8")))
+    return text
+
+
+def _check_size(size: int) -> None:
+    """Never write a script.yaml that reading it back would refuse (schema/script.py: MAX_SCRIPT_BYTES)."""
+    if size > MAX_SCRIPT_BYTES:
+        raise InputError(Problem(PRODUCTION_FILE, f"its script.yaml would be at least {size} bytes, more than the "
+                                 f"{MAX_SCRIPT_BYTES} a script may have: not written",
+                                 hint="split the production into several, or shorten the text every shot repeats "
+                                      "(names, settings)"))
 
 
 def _script_file_text(script: Script, fields: dict, sources: dict[str, list[str]]) -> str:
@@ -173,6 +187,14 @@ def script_state(text: str) -> tuple[str, str | None]:
     return ("pristine" if file.pristine else "edited"), file.header.get("inputs", file.header.get("source"))
 
 
+def script_bytes(folder: str | Path) -> bytes | None:
+    """The bytes of the production's script.yaml, None when there is none; read as every file of a production
+    (inside its folder, a regular file, at most MAX_SCRIPT_BYTES): a FIFO, a folder or a link out is an InputError."""
+    if not os.path.lexists(Path(folder) / SCRIPT_FILE):
+        return None
+    return read_inside(folder, SCRIPT_FILE, MAX_SCRIPT_BYTES, SCRIPT_FILE)
+
+
 def read_script_bytes(raw: bytes) -> ScriptFile:
     try:
         return read_script_file(raw.decode("utf-8"))
@@ -196,7 +218,10 @@ def templates_digest(production: Production, folder: str | Path = ".") -> str | 
         return None
     from .prompts import Prompts
 
-    return Prompts(folder).digest()
+    try:
+        return Prompts(folder).digest()
+    except InputError as error:  # a template that cannot be read (a FIFO, not UTF-8, ...): the task graph still
+        return "unreadable-" + sha256_bytes(str(error).encode())[:16]  # loads; writing the script says what it is
 
 
 def source_digest(production: Production, folder: str | Path = ".") -> str:

@@ -43,6 +43,16 @@ def trainer_arguments(training: Training, output_dir: str | Path, config_class, 
     )
 
 
+def load_trainable_model(path: str):
+    """The model to train, in float32 whatever its checkpoint's dtype (transformers 5 loads a bf16 checkpoint as
+    bf16): the master weights stay float32, and `bf16: true` in the recipe runs the math in mixed precision.
+    Updates to bf16 weights would lose the small steps fine-tuning takes."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    return AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
+
+
 def lora_config(lora: Lora | None, task_type: str):
     if lora is None:
         return None

@@ -26,9 +26,10 @@ def prompt_messages(instance: Instance, prompts: Prompts) -> list[dict]:
 
 
 def sft_example(instance: Instance, prompts: Prompts) -> dict:
-    """{"messages": [system, user, assistant]}: trl's conversational format."""
-    return {"messages": prompt_messages(instance, prompts)
-            + [{"role": "assistant", "content": script_reply(instance.script)}]}
+    """{"prompt": [system, user], "completion": [assistant]}: trl's conversational prompt-completion format, so
+    the loss covers the script only (the prompt is the same for every example: learning it teaches nothing)."""
+    return {"prompt": prompt_messages(instance, prompts),
+            "completion": [{"role": "assistant", "content": script_reply(instance.script)}]}
 
 
 def grpo_example(instance: Instance, prompts: Prompts) -> dict:

@@ -63,16 +63,16 @@ class HybridReward:
 
 
 def train_grpo(recipe: GRPORecipe) -> dict:
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoTokenizer
     from trl import GRPOConfig, GRPOTrainer
 
-    from .common import lora_config, save_model, trainer_arguments, use_cpu, write_metrics
+    from .common import load_trainable_model, lora_config, save_model, trainer_arguments, use_cpu, write_metrics
 
     dataset = training_dataset(recipe.data, recipe.production_folder, grpo_example)
 
     policy = resolve_model(recipe.model)
     tokenizer = AutoTokenizer.from_pretrained(policy, padding_side="left")  # generation pads on the left
-    model = AutoModelForCausalLM.from_pretrained(policy)
+    model = load_trainable_model(policy)  # float32 master weights (see common.py)
     reward = HybridReward(recipe.structure_weight,
                           RewardModel(resolve_model(recipe.reward_model),
                                       device="cpu" if use_cpu(recipe.training) else None))

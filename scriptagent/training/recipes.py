@@ -63,9 +63,9 @@ class SFTRecipe(RecipeBase):
     kind: Literal["sft"] = "sft"
     base_model: str = Field(description="causal LM to fine-tune: HF id, local folder or package:NAME")
     data: str = Field(description="ScriptBench JSONL; its train split is used")
-    max_length: int = Field(4096, ge=64, description="longest conversation in tokens; longer ones are truncated")
-    assistant_only_loss: bool = Field(
-        False, description="learn only the script tokens (the chat template needs {% generation %} markers)")
+    max_length: int = Field(4096, ge=64, description="longest conversation in tokens; longer ones are left out "
+                                                     "(a truncated script would teach the model to stop mid-script)")
+    completion_only_loss: bool = Field(True, description="learn only the script tokens; false: the prompt too")
     production_folder: str | None = Field(
         None, description="a production whose templates/scripter/ overrides the prompts, as in its builds")
     lora: Lora | None = None

@@ -65,6 +65,10 @@ class AnimaticRenderer:
     def geometry(cls, director: dict, segment: Segment) -> tuple[str, int, int, tuple[int, int]]:
         return "animatic", segment.frames, segment.fps, tuple(segment.resolution)
 
+    @classmethod
+    def no_closing_image(cls, director: dict) -> str | None:
+        return None  # it draws the closing picture into the last frame
+
     def __init__(self, config: dict):
         self.config = dict(config)
         self.crf = int(self.config.get("crf", 20))
