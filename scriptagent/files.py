@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import socket
 import stat
 import tempfile
@@ -223,8 +224,7 @@ def build_lock(build: str | os.PathLike) -> Iterator[None]:
 
 
 def remove_temporaries(folder: str | os.PathLike, build: str = "build") -> list[Path]:
-    """Delete the temporary files a killed build left (they were never renamed into place, so nothing took
-    them for finished artifacts). Only safe while holding the build lock: a running build owns its own."""
+    """Delete what a killed build left half-written; only while holding the build lock (a build owns its own)."""
     folder = Path(folder)
     if not folder.is_dir():
         return []
@@ -237,6 +237,9 @@ def remove_temporaries(folder: str | os.PathLike, build: str = "build") -> list[
         if entry.is_file(follow_symlinks=False):
             Path(entry.path).unlink(missing_ok=True)
             removed.append(Path(entry.path))
+    staging = folder / build / "cache" / "tmp"  # entries the build's own cache was storing when it was killed
+    if staging.is_dir():
+        shutil.rmtree(staging, ignore_errors=True)
     return removed
 
 

@@ -149,3 +149,19 @@ def test_many_killed_builds_resume_to_the_same_bytes(tmp_path, uninterrupted, se
     folder = make_production(tmp_path / "film")
     hits = kill_and_resume(folder, reference, tasks, seconds, kills=len(tasks), rng=random.Random(seed))
     assert hits >= len(tasks) // 2  # most kills landed on a running build (else they would test nothing)
+
+
+def test_an_entry_the_cache_was_storing_when_killed_is_removed(tmp_path):
+    """A kill between the cache's link and its rename leaves a temporary in build/cache/tmp/: the next build (which
+    holds the lock, so no other build of this production is storing) removes it; shared caches age them out."""
+    from scriptagent.files import prepare_build, release_build_lock
+
+    folder = make_production(tmp_path / "film")
+    staged = folder / "build" / "cache" / "tmp" / "34c17427a1c8-fk1f250e"
+    staged.mkdir(parents=True)
+    (staged / ".video.0v53yv07.tmp.mp4").write_bytes(b"half")
+    prepare_build(folder)
+    try:
+        assert not staged.exists() and temporaries(folder) == []
+    finally:
+        release_build_lock(folder / "build")
