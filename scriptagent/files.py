@@ -238,8 +238,8 @@ def remove_temporaries(folder: str | os.PathLike, build: str = "build") -> list[
             Path(entry.path).unlink(missing_ok=True)
             removed.append(Path(entry.path))
     staging = folder / build / "cache" / "tmp"  # entries the build's own cache was storing when it was killed
-    if staging.is_dir():
-        shutil.rmtree(staging, ignore_errors=True)
+    for leftover in staging.iterdir() if staging.is_dir() else []:
+        shutil.rmtree(leftover, ignore_errors=True)
     return removed
 
 

@@ -163,5 +163,6 @@ def test_an_entry_the_cache_was_storing_when_killed_is_removed(tmp_path):
     prepare_build(folder)
     try:
         assert not staged.exists() and temporaries(folder) == []
+        assert staged.parent.is_dir()  # the staging folder itself stays, as a finished build had it
     finally:
         release_build_lock(folder / "build")
