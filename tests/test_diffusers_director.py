@@ -313,3 +313,10 @@ def test_calibrate_then_plan_estimates(models, tmp_path, capsys, monkeypatch):
     rows = [line.split() for line in capsys.readouterr().out.splitlines()[1:-1]]
     assert len(rows) == 3
     assert all(re.fullmatch(r"[\d.]+GiB", row[-2]) and re.fullmatch(r"[\d.]+s", row[-1]) for row in rows)
+    assert "will not fit" not in capsys.readouterr().err  # a tiny model fits the machine it was calibrated on
+    assert main(["plan", "--estimate", "--memory", "1K", str(folder)]) == 0  # a card of 1 KiB: nothing fits
+    warned = [line for line in capsys.readouterr().err.splitlines() if "will not fit" in line]
+    assert [line.split()[2] for line in warned] == [f"{row[0]}:" for row in rows]
+    assert all("1 KiB" not in line and "0.0 GiB" in line and "director.cpu_offload: true" in line for line in warned)
+    assert main(["plan", "--estimate", "--memory", "1T", str(folder)]) == 0
+    assert "will not fit" not in capsys.readouterr().err

@@ -13,7 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scriptagent.director.calibration import Estimate, _line, calibration_key, estimate
+from scriptagent.director.calibration import (MEMORY_SETTINGS, Estimate, _line, calibration_key, estimate,
+                                              fit_warning)
 from scriptagent.director.diffusers_renderer import resample
 from scriptagent.director.pipelines import config_reader, video_pipeline
 from scriptagent.registry import VIDEO_PIPELINES
@@ -196,3 +197,21 @@ def test_estimates_follow_the_calibration(tmp_path, monkeypatch):
     assert found.cells() == ["19.5GiB", "48s"]
     assert estimate(director, 81, (832, 480)).cells() == ["?", "?"]  # another size was not measured
     assert _line([(9, 3.0)], 18) == 6.0 and Estimate(known=True).cells() == ["-", "-"]
+
+
+def test_estimates_warn_when_a_segment_will_not_fit_the_card(tmp_path, monkeypatch):
+    monkeypatch.setenv("SCRIPTAGENT_CACHE", str(tmp_path))
+    director = {"backend": "diffusers", "pipeline": "wan-i2v", "model": "m", "dtype": "auto", "device": "auto"}
+    (tmp_path / "calibration.json").write_text(json.dumps({calibration_key(director, (640, 352)): [
+        {"frames": 5, "seconds": 10.0, "peak_bytes": 10 * 2 ** 30, "device": "NVIDIA L4", "total_bytes": 24 * 2 ** 30},
+        {"frames": 81, "seconds": 86.0, "peak_bytes": 29 * 2 ** 30, "device": "NVIDIA L4", "total_bytes": 24 * 2 ** 30}]}))
+    short, long = estimate(director, 33, (640, 352)), estimate(director, 81, (640, 352))
+    assert fit_warning("s01", short) is None  # 17 GiB of 24
+    assert fit_warning("s02", long) == ("warning: segment s02: expected peak 29.0 GiB will not fit 24.0 GiB of NVIDIA "
+                                        "L4 (hint: " + MEMORY_SETTINGS + ")")
+    assert fit_warning("s02", long, 80 * 2 ** 30) is None  # the same segment on an 80 GB card
+    assert fit_warning("s01", short, 16 * 2 ** 30).startswith("warning: segment s01: expected peak 17.")
+    # 95 % of the card is the line: above it a render fails or thrashes once fragmentation is counted
+    assert not Estimate(peak_bytes=0.95 * 2 ** 30, known=True, capacity_bytes=2 ** 30).over()
+    assert Estimate(peak_bytes=0.96 * 2 ** 30, known=True, capacity_bytes=2 ** 30).over()
+    assert not Estimate(known=True).over(2 ** 30) and fit_warning("s03", Estimate()) is None  # nothing measured

@@ -100,8 +100,9 @@ def cmd_plan(args) -> int:
     fps = production.style.fps
     # model: what renders it; render: frames at the model's own rate; size: what the model renders at
     rows = [["segment", "shots", "seconds", "frames", "model", "render", "size", "anchor"]]
+    warnings = []  # segments whose expected peak does not fit the card, said after the table
     if args.estimate:
-        from ..director.calibration import estimate
+        from ..director.calibration import estimate, fit_warning
 
         rows[0] += ["peak", "time"]
     # With several scenes, a heading line (`# scene 2/30 ...`) opens each scene's segments; one scene is named below.
@@ -125,7 +126,11 @@ def cmd_plan(args) -> int:
         rows.append([segment.id, shots, f"{segment.frames / fps:.2f}", str(segment.frames), model,
                      f"{frames}@{model_fps}fps", f"{size[0]}x{size[1]}", anchor_text(segment)])
         if args.estimate:
-            rows[-1] += estimate(segment.director, frames, size).cells()
+            found = estimate(segment.director, frames, size)
+            rows[-1] += found.cells()
+            warning = fit_warning(segment.id, found, args.memory)
+            if warning:
+                warnings.append(warning)
     if segments and tuple(size) != tuple(production.style.resolution):
         width, height = production.style.resolution
         print(f"{model}: Adjusting ({width}, {height}) -> ({size[0]}, {size[1]}); frames are scaled back",
@@ -139,7 +144,18 @@ def cmd_plan(args) -> int:
     where = f"{len(scenes)} scenes" if len(scenes) > 1 else ", ".join(f"scene {s['id']}" for s in scenes)
     print(f"{len(segments)} segments ({where}), {total} frames, {total / fps:.2f} s at {fps} fps, "
           f"{production.director.backend} backend, anchoring {production.director.anchoring.value}")
+    for warning in warnings:
+        print(warning, file=sys.stderr)
     return 0
+
+
+def memory_size(value: str) -> int:
+    from ..cache import parse_size
+
+    try:
+        return parse_size(value)
+    except InputError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a size (e.g. 24G, 80G)") from None
 
 
 def cmd_calibrate(args) -> int:
@@ -188,7 +204,11 @@ def add_commands(commands) -> None:
         command.set_defaults(run=function)
         if name == "plan":
             command.add_argument("--estimate", action="store_true",
-                                 help="add the expected peak GPU memory and time per segment (`scriptagent calibrate`)")
+                                 help="add the expected peak GPU memory and time per segment (`scriptagent calibrate`)"
+                                      " and warn about segments that will not fit the card")
+            command.add_argument("--memory", type=memory_size, metavar="SIZE",
+                                 help="with --estimate: check the peaks against a card of SIZE (e.g. 24G) instead of "
+                                      "the one calibrated on")
 
     calibrate = commands.add_parser("calibrate", help="measure the video model's peak memory and time here "
                                                       "(for `plan --estimate`)")

@@ -8,7 +8,9 @@ the frames a model renders at a given size.
 
 The cache is one JSON file: $SCRIPTAGENT_CACHE/calibration.json, else ~/.cache/scriptagent/calibration.json.
 Peak memory is the accelerator's peak allocation (torch.cuda.max_memory_allocated); on the CPU it is the
-process's peak resident memory, which includes everything loaded before.
+process's peak resident memory, which includes everything loaded before. Each measurement also keeps the card's
+(or the machine's) total memory, so `plan --estimate` warns before a build whose segments will not fit it;
+`--memory 24G` checks against another card instead.
 """
 
 from __future__ import annotations
@@ -54,6 +56,14 @@ class Estimate:
     peak_bytes: float | None = None
     seconds: float | None = None
     known: bool = False
+    capacity_bytes: int | None = None  # the total memory of the card the calibration ran on
+    device: str = ""
+
+    def over(self, capacity_bytes: int | None = None) -> bool:
+        """Whether the expected peak is above `capacity_bytes` (default: the calibrated card's memory), less
+        the headroom the framework and the other components need (FIT_FRACTION)."""
+        capacity = capacity_bytes or self.capacity_bytes
+        return bool(self.peak_bytes and capacity and self.peak_bytes > capacity * FIT_FRACTION)
 
     def cells(self) -> list[str]:
         if not self.known:
@@ -61,6 +71,23 @@ class Estimate:
         peak = "-" if self.peak_bytes is None else f"{self.peak_bytes / 2 ** 30:.1f}GiB"
         return [peak, "-" if self.seconds is None else f"{self.seconds:.0f}s" if self.seconds >= 10
                 else f"{self.seconds:.1f}s"]
+
+
+FIT_FRACTION = 0.95  # a peak above 95 % of the card's memory fails or thrashes once fragmentation is counted
+
+# What brings a model's peak down, cheapest first (README: "Memory that fits" has a table per pipeline)
+MEMORY_SETTINGS = "director.vae_tiling: true, director.cpu_offload: true, shorter director.max_segment_seconds " \
+                  "or a lower style.resolution"
+
+
+def fit_warning(segment_id: str, found: Estimate, capacity_bytes: int | None = None) -> str | None:
+    """One line when a segment's expected peak does not fit the card, naming what to change; None when it fits."""
+    if not found.over(capacity_bytes):
+        return None
+    capacity = capacity_bytes or found.capacity_bytes
+    card = f"{capacity / 2 ** 30:.1f} GiB" + ("" if capacity_bytes else f" of {found.device or 'the card'}")
+    return (f"warning: segment {segment_id}: expected peak {found.peak_bytes / 2 ** 30:.1f} GiB will not fit {card} "
+            f"(hint: {MEMORY_SETTINGS})")
 
 
 def _line(points: list[tuple[int, float]], frames: int) -> float:
@@ -89,7 +116,8 @@ def estimate(director: dict, frames: int, size: tuple[int, int]) -> Estimate:
         return Estimate()
     peaks = [(m["frames"], m["peak_bytes"]) for m in measured if m.get("peak_bytes") is not None]
     return Estimate(peak_bytes=_line(peaks, frames) if peaks else None,
-                    seconds=_line([(m["frames"], m["seconds"]) for m in measured], frames), known=True)
+                    seconds=_line([(m["frames"], m["seconds"]) for m in measured], frames), known=True,
+                    capacity_bytes=measured[-1].get("total_bytes"), device=measured[-1].get("device", ""))
 
 
 def calibrate(director: dict, resolution: tuple[int, int], longest_seconds: float) -> list[dict]:
@@ -126,7 +154,7 @@ def calibrate(director: dict, resolution: tuple[int, int], longest_seconds: floa
         if len(frames) < 1:
             raise BackendError(f"calibration: {renderer.spec.name} returned no frames")
         measurements.append({"frames": count, "seconds": round(seconds, 3), "peak_bytes": peak,
-                             "device": _device_name(device)})
+                             "device": _device_name(device), "total_bytes": _total_bytes(device)})
     cache = _read_cache()
     cache[calibration_key(director, size)] = measurements
     write_json_if_changed(cache_file(), cache)
@@ -140,6 +168,18 @@ def _peak_resident_bytes() -> int | None:
         return None
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak if sys.platform == "darwin" else peak * 1024  # bytes on macOS, KiB on Linux
+
+
+def _total_bytes(device: str) -> int | None:
+    """The card's memory (the machine's, on the CPU): what `plan --estimate` checks the peaks against."""
+    if device.startswith("cuda"):
+        import torch
+
+        return torch.cuda.get_device_properties(torch.device(device)).total_memory
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
 
 
 def _device_name(device: str) -> str:
