@@ -490,3 +490,16 @@ def test_a_build_judged_with_the_released_rubrics(tmp_path):
     assert "【Dialogue】\n1. [0seconds-" in prompts["script"], "their script rubric sees their format"
     assert "voice_lip_sync" in prompts["film"]
     assert load_production(folder).critic.judge.rubrics == "released"
+
+
+def test_editing_a_released_template_makes_a_pristine_released_script_stale(tmp_path):
+    """The provenance digest covers the templates the model is asked with: their own for format released."""
+    from scriptagent.scripter.prompts import RELEASED_TEMPLATE_NAMES, TEMPLATE_NAMES, Prompts
+
+    before = {names: Prompts(tmp_path).digest(names) for names in (TEMPLATE_NAMES, RELEASED_TEMPLATE_NAMES)}
+    overrides = tmp_path / "templates" / "scripter"
+    overrides.mkdir(parents=True)
+    (overrides / "released_user.j2").write_text("Dialogue:\n{{ dialogue }}\n", encoding="utf-8")
+    after = {names: Prompts(tmp_path).digest(names) for names in (TEMPLATE_NAMES, RELEASED_TEMPLATE_NAMES)}
+    assert after[RELEASED_TEMPLATE_NAMES] != before[RELEASED_TEMPLATE_NAMES]
+    assert after[TEMPLATE_NAMES] == before[TEMPLATE_NAMES]  # a json-format script did not read it

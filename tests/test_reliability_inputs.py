@@ -464,3 +464,19 @@ def test_a_message_names_keys_and_lines_never_values(damage, start, built, tmp_p
         line = assert_refused(result, start)
         assert line == start and SECRET not in result.stdout + result.stderr
     assert snapshot(folder) == before
+
+
+@pytest.mark.parametrize("command", [("script", "--dialogue"), ("script", ".", "--import")])
+def test_files_named_on_the_command_line_are_read_by_the_same_rules(command, tmp_path):
+    """`--dialogue FILE` and `--import FILE`: a FIFO is refused unread, a huge file by its size, in one line each."""
+    folder = make_production(tmp_path / "small")
+    fifo = tmp_path / "lines.txt"
+    os.mkfifo(fifo)  # opened for reading, a FIFO nobody writes to would block forever
+    huge = tmp_path / "huge.txt"
+    with open(huge, "wb") as file:
+        file.truncate(64 * 2 ** 20)  # sparse: 64 MiB of nothing, past every limit
+    for path, reason in ((fifo, "not a regular file"), (huge, "more than the")):
+        result = run(folder, *command, str(path), timeout=60)
+        assert result.returncode == 2, result.stderr
+        assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+        assert str(path) in result.stderr and reason in result.stderr

@@ -12,8 +12,9 @@ import re
 from pathlib import Path
 
 from ..errors import InputError, Problem
+from ..files import read_inside
 from ..schema import Production
-from ..yamlio import load_yaml_file, load_yaml_text, validate_yaml
+from ..yamlio import MAX_YAML_BYTES, load_yaml_file, load_yaml_text, validate_yaml
 
 DEFAULT_SETTING = "an unspecified place"
 TEXT_LINE = re.compile(r"^\s*([^:#][^:]{0,39}?)\s*:\s*(\S.*?)\s*$")
@@ -44,10 +45,12 @@ def load_dialogue_file(path: str | Path) -> Production:
     title = path.stem.replace("-", " ").replace("_", " ").strip().title() or "Untitled"
     if path.suffix.lower() in (".yaml", ".yml"):
         return _complete(load_yaml_file(path, str(path)), title, str(path))
+    data = read_inside(None, path, MAX_YAML_BYTES, prefix="cannot read the dialogue: ")
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(Problem(str(path), f"cannot read the dialogue: {error}")) from None
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InputError(Problem(str(path), f"cannot read the dialogue: not UTF-8 text ({error.reason} at byte "
+                                            f"{error.start})")) from None
     return production_from(text, title, str(path))
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from ..errors import BackendError
 from ..lm import chat
 from ..schema import Character, Production, Scene, Script
-from .prompts import Prompts, production_context
+from .prompts import RELEASED_TEMPLATE_NAMES, TEMPLATE_NAMES, Prompts, production_context
 from .released import released_terms
 from .reply import review_reply
 
@@ -94,7 +94,9 @@ class LanguageModelScripter:
         cast in view: a long screenplay never goes to the model as one prompt, and each scene is repaired on its
         own."""
         seed = production.seed if self.config.seed is None else self.config.seed
-        self.provenance = {"model": self.config.model, "templates": self.prompts.digest(), "seed": seed,
+        released = self.format == "released"  # their model is asked with their templates: those are the inputs
+        templates = self.prompts.digest(RELEASED_TEMPLATE_NAMES if released else TEMPLATE_NAMES)
+        self.provenance = {"model": self.config.model, "templates": templates, "seed": seed,
                            **({"format": "released"} if self.format == "released" else {})}
         scenes = production.scene_list
         if len(scenes) == 1:

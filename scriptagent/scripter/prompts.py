@@ -22,6 +22,7 @@ from ..schema import (MAX_SHOT_SECONDS, ActionBeat, Angle, CameraMovement, Produ
 from .sandbox import bounded_sandbox
 
 TEMPLATE_NAMES = ("system.j2", "user.j2", "repair.j2")
+RELEASED_TEMPLATE_NAMES = ("released_system.j2", "released_user.j2", "released_repair.j2")  # format: released
 OVERRIDE_FOLDER = Path("templates") / "scripter"
 
 MAX_TEMPLATE_BYTES = 256 * 1024  # a prompt template is a page or two (the defaults: 0.3 to 3 KB)
@@ -36,10 +37,11 @@ class Prompts:
         self.environment = bounded_sandbox(template_loader(self.folder), {"json": _json},
                                            undefined=StrictUndefined, keep_trailing_newline=False, autoescape=False)
 
-    def digest(self) -> str:
-        """A digest of the three templates in effect, for the provenance header of script.yaml."""
+    def digest(self, names: tuple[str, ...] = TEMPLATE_NAMES) -> str:
+        """A digest of the templates in effect, for the provenance header of script.yaml: editing one of them
+        makes a pristine script stale."""
         sources = [f"{name}\0{self.environment.loader.get_source(self.environment, name)[0]}"
-                   for name in TEMPLATE_NAMES]
+                   for name in names]
         return sha256_bytes("\0".join(sources).encode())[:16]
 
     def opening(self, production: Production) -> list[dict]:

@@ -15,9 +15,10 @@ import re
 from pathlib import Path
 
 from ..errors import InputError, Problem
-from ..files import write_atomic
+from ..files import read_inside, write_atomic
 from ..layout import SCRIPT_FILE
 from ..schema import Production, Scene, Script
+from ..schema.script import MAX_SCRIPT_BYTES
 from .reconcile import keep_shot_ids
 from .released_format import Reading, read_released, sections_of, write_released
 from .script_file import HEADER, read_script_bytes, render_script_file
@@ -71,10 +72,12 @@ def import_released(path: str | Path, production: Production) -> Script:
     """The script in a file of their format, for this production (its cast, scenes and lines), or InputError with
     every problem in the file."""
     path = Path(path)
+    data = read_inside(None, path, MAX_SCRIPT_BYTES, prefix="cannot read it: ")  # a FIFO or /dev/zero: one line
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(Problem(str(path), f"cannot read it: {error}")) from None
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InputError(Problem(str(path), f"cannot read it: not UTF-8 text ({error.reason} at byte "
+                                            f"{error.start})")) from None
     parts = split_scenes(text, path.suffix.lower() == ".jsonl", str(path))
     scenes = production.scene_list
     if len(parts) != len(scenes):
