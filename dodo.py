@@ -3,6 +3,8 @@
 Each production keeps its own task graph and state (productions/NAME/build/); this file runs those graphs,
 so `doit` here is the same as `doit` in every production folder. `doit list` shows one task per production;
 `doit status` tells, from each production's own `doit status`, which productions the next `doit` builds.
+productions/ is a season (productions/series.yaml: the cast and look its episodes share): after the productions,
+`season` writes productions/build/season.html, every production's film and report linked (scriptagent/season.py).
 With `SCRIPTAGENT_EXECUTOR=ray doit` (and $RAY_ADDRESS, or a cluster `ray start --head` started here), every
 production sends its renders, keyframes and scores to the same Ray cluster (README: Rendering on a Ray cluster).
 
@@ -10,35 +12,19 @@ The training recipes under recipes/ are tasks too, run only when named: `doit tr
 `doit train:grpo`, `doit eval:scripter`, `doit scriptbench` (scriptagent/training/tasks.py).
 """
 
-import subprocess
-import sys
 from pathlib import Path
 
 from scriptagent.doit_state import state_backend
-from scriptagent.status import production_up_to_date
+from scriptagent.season import season_task_creators
 from scriptagent.training.tasks import task_eval, task_scriptbench, task_train  # noqa: F401 (doit collects task_*)
 
-PRODUCTIONS = sorted(p.parent for p in Path("productions").glob("*/production.yaml"))
+PRODUCTIONS = Path("productions")
 
 # a plain `doit` builds the films; training needs a GPU-sized budget and runs only when asked for
 # state committed after every finished task (doit_state.py): a killed `doit train:grpo` keeps the finished train:sft
-DOIT_CONFIG = {"dep_file": ".doit.db", "backend": state_backend(), "verbosity": 2, "default_tasks": ["production"]}
+DOIT_CONFIG = {"dep_file": ".doit.db", "backend": state_backend(), "verbosity": 2,
+               "default_tasks": ["production", "season"]}
 
-
-def build_production(folder: Path, command: str = "run") -> bool:
-    # the production's own doit decides what is stale; its failure is this task's failure
-    return subprocess.run([sys.executable, "-m", "doit", command], cwd=folder).returncode == 0
-
-
-def task_production():
-    """build one production's film (its own doit graph)"""
-    for folder in PRODUCTIONS:
-        yield {
-            "name": folder.name,
-            "actions": [(build_production, [folder])],
-            # delegated: the production's own graph knows what changed; up to date when its `doit status` says
-            # nothing will run (and `doit status` here shows what it says: meta)
-            "uptodate": [(production_up_to_date, [str(folder)])],
-            "meta": {"production": str(folder)},
-            "clean": [(build_production, [folder, "clean"])],
-        }
+# production:NAME builds one production with its own doit (which decides what is stale; up to date when its own
+# `doit status` says nothing runs); season writes the season page after them
+globals().update(season_task_creators(PRODUCTIONS, basename="production"))

@@ -14,14 +14,17 @@ import sys
 import tempfile
 from pathlib import Path
 
+from doit.exceptions import TaskError
+
 from .cache import ArtifactCache, artifact_key
 from .errors import BackendError, InputError, ScriptAgentError, debug_enabled, one_line
-from .files import atomic_path, write_atomic, write_json_if_changed
-from .integrity import check_recorded, check_video, forget_record, kept, note_file, record_file
+from .files import atomic_path, environment_fault, write_atomic, write_json_if_changed
+from .integrity import check_stitched, check_video, forget_record, kept, note_file, record_file, recorded_tracks
 from .layout import SCRIPT_FILE, BuildLayout
 from .plan import Segment, film_segments, read_keyframe, read_segment
 from .schema import CriticConfig, load_production, load_script
 from .voice import active_voice
+from .voice.soundtrack import wants_model_sound
 from .yamlio import located
 
 BUILD = BuildLayout()  # relative: actions run in the production folder
@@ -87,7 +90,7 @@ def make_plan():
     try:
         segments = plan_segments(production, script, spoken)
     except InputError as error:  # e.g. a shot shorter than one frame: shown at its line in script.yaml
-        raise located(error, tree) from None
+        raise (located(error, tree) if error.problems[0].file == SCRIPT_FILE else error) from None
     for segment in segments:
         write_json_if_changed(BUILD.segment(segment.id), segment.model_dump(mode="json"))
     keep_only(BUILD.segments, "*.json", {BUILD.segment(s.id) for s in segments})
@@ -107,10 +110,14 @@ def keep_only(folder: Path, pattern: str, wanted: set[Path]) -> None:
             stale.unlink()
 
 
-def render_targets(segment_id: str) -> dict[str, Path]:
-    """A render's files, by their names in the render cache."""
-    return {"video.mp4": BUILD.render(segment_id), "first.png": BUILD.frame(segment_id, "first"),
-            "last.png": BUILD.frame(segment_id, "last")}
+def render_targets(segment: str | Segment) -> dict[str, Path]:
+    """A render's files, by their names in the render cache; with the model's sound where the segment asks for it
+    (director.audio: model or mix). `segment`: the segment, or its id (its plan file is read)."""
+    segment = read_segment(BUILD, segment) if isinstance(segment, str) else segment
+    segment_id, sound = segment.id, wants_model_sound(segment.director)
+    targets = {"video.mp4": BUILD.render(segment_id), "first.png": BUILD.frame(segment_id, "first"),
+               "last.png": BUILD.frame(segment_id, "last")}
+    return targets | {"sound.wav": BUILD.render_sound(segment_id)} if sound else targets
 
 
 def render_inputs(segment: Segment) -> tuple[Path | None, Path | None]:
@@ -130,9 +137,10 @@ def segment_render_key(segment: Segment) -> str:
 def render_cached(segment_id: str) -> bool | str:
     """Whether the cache holds this segment's render now, else "kept" when build/ does already (see render_segment);
     asked just before the render task runs."""
-    key = segment_render_key(read_segment(BUILD, segment_id))
+    segment = read_segment(BUILD, segment_id)
+    key, targets = segment_render_key(segment), render_targets(segment)
     return ArtifactCache.for_build(BUILD).holds("render", key) or \
-        ("kept" if kept(list(render_targets(segment_id).values()), key) else False)
+        ("kept" if kept(list(targets.values()), key) else False)
 
 
 def keyframe_cached(keyframe_id: str) -> bool | str:
@@ -158,7 +166,10 @@ def render_segment(segment_id: str, retake_critic: dict | None = None):
 
     segment = read_segment(BUILD, segment_id)
     anchor, end_anchor = render_inputs(segment)
-    targets = render_targets(segment_id)
+    targets = render_targets(segment)
+    pictures = [targets[name] for name in ("video.mp4", "first.png", "last.png")]  # and sound.wav beside the video
+    if "sound.wav" not in targets:
+        BUILD.render_sound(segment_id).unlink(missing_ok=True)  # an earlier setting's sound, never stitched
     cache = ArtifactCache.for_build(BUILD)
     key = None if retake_critic else render_key(segment, Path("."), anchor, end_anchor)
     if key and kept(list(targets.values()), key):
@@ -168,14 +179,15 @@ def render_segment(segment_id: str, retake_critic: dict | None = None):
         return
     if retake_critic:  # the critic in the loop: takes until one scores well enough (critic/retake.py)
         from .critic.retake import render_with_retakes
-        render_with_retakes(segment, Path("."), anchor, *targets.values(),
+        render_with_retakes(segment, Path("."), anchor, *pictures,
                             CriticConfig.model_validate(retake_critic), BUILD, end_anchor=end_anchor)
     else:
-        load_renderer(segment.director).render(segment, Path("."), anchor, *targets.values(), end_anchor=end_anchor)
+        load_renderer(segment.director).render(segment, Path("."), anchor, *pictures, end_anchor=end_anchor)
     try:
         check_video(BUILD.render(segment_id), segment.frames)
     except BackendError as error:
         BUILD.render(segment_id).unlink(missing_ok=True)  # never left where a player or a later stitch could take it
+        BUILD.render_sound(segment_id).unlink(missing_ok=True)
         forget_record(BUILD.render(segment_id))
         raise BackendError(f"the renderer wrote a video that cannot be accepted: {error}") from None
     record_render(segment_id, key)
@@ -187,6 +199,8 @@ def record_render(segment_id: str, key: str | None) -> None:
     """The render's record (its sha256 and what it was made from), and its first and last frames' own."""
     for which in ("first", "last"):
         note_file(BUILD.frame(segment_id, which))
+    if BUILD.render_sound(segment_id).exists():
+        note_file(BUILD.render_sound(segment_id))
     record_file(BUILD.render(segment_id), inputs=key)  # last: a kill before it leaves the render to be made again
 
 
@@ -225,29 +239,40 @@ def score_script():
 
 def stitch_film(segment_ids: list[str], voiced: bool = False):
     from .media import stitch
-    from .editorial import otio_text, srt_text, vtt_text
+    from .editorial import srt_text, vtt_text
+    from .exports import write_cut
 
     plan = json.loads(BUILD.plan.read_text(encoding="utf-8"))
-    for segment_id in segment_ids:  # a segment damaged since it was rendered is rendered again, never stitched
-        check_recorded(BUILD.render(segment_id))
-    with atomic_path(BUILD.film) as film:  # the film appears only once it decodes end to end
-        if voiced:  # the recorded lines mixed at their times into one track, encoded as AAC beside the picture
+    renders = [BUILD.render(s) for s in segment_ids]
+    # each checked against its record while ffmpeg joins them: a render damaged since it was made is made again,
+    # never stitched
+    read_renders = functools.partial(recorded_tracks, renders)
+    segments = film_segments(BUILD, segment_ids)
+    audio = segments[0].director.get("audio", "speech") if segments else "speech"  # director.audio
+    with atomic_path(BUILD.film) as film:  # the film appears only once it holds exactly its renders' frames
+        if voiced or audio != "speech":  # one track, encoded as AAC beside the picture
             from .voice import mix
+            from .voice.soundtrack import film_track
 
             with tempfile.TemporaryDirectory() as folder:
-                track = Path(folder) / "dialogue.wav"
-                mix(plan["dialogue"], BUILD.line, plan["seconds"], track)
-                stitch([BUILD.render(s) for s in segment_ids], film, audio=track)
+                # the recorded lines mixed at their times; the video model's sound (voice/soundtrack.py) instead
+                # of them (model) or under them (mix)
+                track = speech = Path(folder) / "dialogue.wav" if voiced and audio != "model" else None
+                if speech:
+                    mix(plan["dialogue"], BUILD.line, plan["seconds"], speech)
+                if audio != "speech":
+                    track = Path(folder) / "sound.wav"
+                    film_track([BUILD.render_sound(s.id) for s in segments], [s.frames for s in segments],
+                               plan["fps"], track, speech, under=audio == "mix")
+                tracks = stitch(renders, film, audio=track, meanwhile=read_renders, atomic=False)
         else:
-            stitch([BUILD.render(s) for s in segment_ids], film)
-        check_video(film, plan["frames"])
+            tracks = stitch(renders, film, meanwhile=read_renders, atomic=False)
+        check_stitched(film, renders, plan["frames"], plan["fps"], tracks)
     record_file(BUILD.film)
     write_atomic(BUILD.subtitles, srt_text(plan["dialogue"]))
     write_atomic(BUILD.web_subtitles, vtt_text(plan["dialogue"]))
-    segments = film_segments(BUILD, segment_ids)
-    # media paths relative to film.otio (build/), so the folder can move
-    write_atomic(BUILD.timeline, otio_text(plan, segments, lambda s: BUILD.render(s).relative_to(BUILD.root),
-                                     (lambda i: BUILD.line(i).relative_to(BUILD.root)) if voiced else None))
+    # film.otio, .fcpxml, .edl (exports.py), media paths relative to build/; the recordings the film plays
+    write_cut(BUILD, plan, segments, voiced and audio != "model")
 
 
 def speech_key(payload: dict) -> str:
@@ -284,4 +309,25 @@ def make_comparison(names: list[str]):
 
 
 # The actions the Ray executor may run on a worker, by name (what travels there is the name and the arguments).
+class Action:
+    """A doit action running one of actions.py's functions: a ScriptAgentError becomes doit's TaskError with our
+    one-line message (exit 2), not a traceback. A class, not a closure, so `doit -n` can pickle it."""
+
+    def __init__(self, function):
+        self.function = function
+
+    def __call__(self, *args):
+        try:
+            return self.function(*args)
+        except (ScriptAgentError, OSError) as error:  # OSError: a full disk, a read-only folder (files.py)
+            fault = environment_fault(error, Path.cwd())
+            if debug_enabled() or not (fault or isinstance(error, ScriptAgentError)):
+                raise
+            print(fault or error, file=sys.stderr)
+            return TaskError(str(fault or error))
+
+    def __repr__(self) -> str:  # `doit info` shows the action by its name
+        return f"<action {self.function.__name__}>"
+
+
 ACTIONS = {action.__name__: action for action in (render_segment, make_keyframe, score_render, make_speech)}

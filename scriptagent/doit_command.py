@@ -14,6 +14,8 @@ So `doit -f DIR/dodo.py clean` cleans, while `doit -n 2 clean` runs a task named
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -53,4 +55,30 @@ def production_command(dodo_file: str, argv: list[str] | None = None) -> str:
         print(f"{dodo_file}: a production's tasks run in its own folder, not in {Path.cwd()} "
               f"(leave out -d/--dir: `doit -f {dodo_file}` runs them there)", file=sys.stderr)
         raise SystemExit(2)
-    return doit_command(sys.argv[1:] if argv is None else argv)
+    command = doit_command(sys.argv[1:] if argv is None else argv)
+    if command in LISTINGS:  # this process is doit's own: `doit list | head` ends quietly, as `ls | head` does
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    return command
+
+
+# Commands that only print (read, never write): a reader that stops early (`| head`) ends them as it ends any Unix
+# tool, by SIGPIPE (exit 141, nothing printed), not with doit's BrokenPipeError traceback.
+LISTINGS = {"list", "info", "dumpdb", "help", "tabcompletion", "status"}
+
+
+@contextlib.contextmanager
+def listing_output(command: str):
+    """While doit runs `command` in this process (`scriptagent build DIR list`): SIGPIPE as for LISTINGS above,
+    then as it was."""
+    if command not in LISTINGS or not hasattr(signal, "SIGPIPE"):
+        yield
+        return
+    try:
+        previous = signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    except ValueError:  # not the main thread: signals stay as they are
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGPIPE, previous)

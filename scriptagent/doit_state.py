@@ -9,7 +9,8 @@ machine refuses (a full disk, a read-only folder) stops the build with one line 
 task committed before stays done.
 
 Registered as a doit plugin (entry point `doit.BACKEND`: `scriptagent-sqlite3`); it reads and writes the same
-database as doit's `sqlite3` backend, so either can open a production's state.
+database as doit's `sqlite3` backend, so either can open a production's state. `doit dumpdb` shows it (DumpDB,
+entry point `doit.COMMAND`: `dumpdb`; doit's own reads dbm files only).
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ import atexit
 import contextlib
 import json
 import os
+import signal
 import sqlite3
 import sys
 import tempfile
 from importlib.metadata import entry_points
 from pathlib import Path
 
+from doit.cmd_dumpdb import DumpDB as DoitDumpDB
 from doit.dependency import DatabaseException, SqliteDB
 
 from .errors import ScriptAgentError, first_line
@@ -184,3 +187,74 @@ def temporary_state() -> Path:
     os.close(descriptor)
     atexit.register(lambda: Path(name).unlink(missing_ok=True))
     return Path(name)
+
+
+# --- what a doit command needs besides the tasks ---------------------------------------------------------------------
+
+def command_config(command: str, folder: Path, *creators) -> dict:
+    """What doit's `command` needs on the production in `folder` besides its tasks (made by `creators`), as
+    DOIT_CONFIG entries. A build (`run`) first makes the JSON Schemas its YAML files name current (.scriptagent/,
+    after an upgrade of scriptagent they would be stale); `forget` with no task name forgets every task."""
+    if command == "run":
+        from .schema.export import refresh_schemas  # here: doit loads this module as a plugin, with no schema
+
+        refresh_schemas(folder)
+    return {"default_tasks": task_basenames(*creators)} if command == "forget" else {}
+
+
+def task_basenames(*creators) -> list[str]:
+    """The names of the tasks and task groups that doit's task creators make, in order: what `doit forget` with no
+    task name forgets (doit 0.37's `forget` fails without DOIT_CONFIG's default_tasks)."""
+    names: list[str] = []
+    for creator in creators:
+        made = creator()
+        for task in [made] if isinstance(made, dict) else made:
+            name = task.get("basename", creator.__name__.removeprefix("task_"))
+            if name not in names:
+                names.append(name)
+    return names
+
+
+# --- `doit dumpdb` ----------------------------------------------------------------------------------------------
+
+class DumpDB(DoitDumpDB):
+    """`doit dumpdb` that reads SQLite state (doit's own reads dbm files only): in a production, build/.doit.db.
+    Registered over doit's (entry point `doit.COMMAND`: `dumpdb`); `scriptagent build DIR dumpdb` uses it too."""
+
+    def execute(self, opt_values, pos_args):
+        import pprint
+
+        path = Path(opt_values["dep_file"])
+        if not path.exists() and path == Path(".doit.db") and BuildLayout().state.exists():
+            path = BuildLayout().state  # a production's state
+        if not _is_sqlite(path):
+            if not path.exists():
+                print(f"{path}: no doit state here (in a production it is {BuildLayout().state}: build it first, "
+                      f"or `doit dumpdb --db-file FILE`)", file=sys.stderr)
+                return 3
+            return super().execute(opt_values, pos_args)  # a dbm file: doit's own
+        if hasattr(signal, "SIGPIPE"):  # a listing: `| head` ends it quietly, as it ends `ls`
+            with contextlib.suppress(ValueError):
+                signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        try:
+            with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
+                rows = db.execute("select task_id, task_data from doit order by rowid").fetchall()
+        except sqlite3.Error as error:
+            print(f"{path}: cannot be read as doit's state: {first_line(error)}", file=sys.stderr)
+            return 3
+        print(f"DBM type is 'sqlite3' ({path})")
+        for task_id, data in rows:
+            try:
+                value = pprint.pformat(json.loads(data), indent=4, width=100)
+            except ValueError:
+                value = repr(data)
+            print(f"{task_id} -> {value}")
+        return 0
+
+
+def _is_sqlite(path: Path) -> bool:
+    try:
+        with open(path, "rb") as file:
+            return file.read(16) == b"SQLite format 3\0"
+    except OSError:
+        return False

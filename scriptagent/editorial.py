@@ -60,15 +60,26 @@ def vtt_text(lines: list[dict]) -> str:
     return "WEBVTT\n\n" + "\n".join(cues)
 
 
-def otio_text(plan: dict, segments: list[Segment], render_path, speech_path=None) -> str:
-    """The cut as OpenTimelineIO JSON: a video track with one clip per shot (per part for a shot split across
-    renders), named by the shot id, whose source is its render and the frames of the shot in it; a marker per
-    dialogue line on the clip where it starts; a marker per scene on the video track, over the scene's span (named
-    `id: setting`, metadata {"scriptagent": {"scene": id}}). With speech, an audio track places each line's
-    recording.
+def otio_text(plan: dict, segments: list[Segment], render_path, speech_path=None, speech_seconds=None) -> str:
+    """The cut as OpenTimelineIO JSON (see otio_timeline)."""
+    import opentimelineio as otio
+
+    return otio.adapters.write_to_string(otio_timeline(plan, segments, render_path, speech_path, speech_seconds),
+                                         "otio_json")
+
+
+def otio_timeline(plan: dict, segments: list[Segment], render_path, speech_path=None, speech_seconds=None):
+    """The cut as an OpenTimelineIO timeline: a video track with one clip per shot (per part for a shot split
+    across renders), named by the shot id, whose source is its render and the frames of the shot in it; a marker
+    per dialogue line on the clip where it starts; a marker per scene on the video track, over the scene's span
+    (named `id: setting`, metadata {"scriptagent": {"scene": id}}). With speech, an audio track places each line's
+    recording. Every time is in frames of the film's fps, and every media reference has its available range (a
+    render's frames; a recording's length, `speech_seconds(line_id)`, rounded up to a frame).
 
     `render_path(segment_id)` and `speech_path(line_id)` give the media paths as the timeline should name them.
     """
+    import math
+
     import opentimelineio as otio
 
     fps = plan["fps"]
@@ -124,10 +135,14 @@ def otio_text(plan: dict, segments: list[Segment], render_path, speech_path=None
             if start > position:
                 audio.append(otio.schema.Gap(source_range=otio.opentime.TimeRange(
                     duration=otio.opentime.RationalTime(start - position, fps))))
+            recorded = math.ceil(speech_seconds(line["id"]) * fps - 1e-6) if speech_seconds else length
             audio.append(otio.schema.Clip(
-                name=line["id"], media_reference=otio.schema.ExternalReference(target_url=str(speech_path(line["id"]))),
+                name=line["id"], media_reference=otio.schema.ExternalReference(
+                    target_url=str(speech_path(line["id"])),
+                    available_range=otio.opentime.TimeRange(otio.opentime.RationalTime(0, fps),
+                                                            otio.opentime.RationalTime(max(recorded, length), fps))),
                 source_range=otio.opentime.TimeRange(otio.opentime.RationalTime(0, fps),
                                                      otio.opentime.RationalTime(length, fps))))
             position = max(position, start) + length
         timeline.tracks.append(audio)
-    return otio.adapters.write_to_string(timeline, "otio_json")
+    return timeline

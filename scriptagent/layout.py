@@ -4,6 +4,7 @@
     build/plan.json, findings.json                      the plan and the validators' findings
     build/segments/<seg>.json, keyframes/<kf>.json      what one render or keyframe reads (the plan's records)
     build/renders/<seg>.mp4 (+ .json: sha256 record)    the renders; frames/<seg>.first.png, .last.png
+    build/renders/<seg>.wav                             the video model's own sound of a render (director.audio)
     build/keyframes/<kf>.png                            the pictures segments start and end on
     build/speech/<line>.wav                             each spoken line
     build/scores/<seg>.json, <seg>.features.npz         per segment: metrics, sampled frames' embeddings
@@ -11,7 +12,9 @@
     build/thumbs/<seg>/<k>.<first|middle|last>.jpg      the report's stills of the segment's k-th shot
     build/takes/<seg>/                                  retakes (takes.json, takeN.mp4, ...)
     build/variants/<name>/                              an ablation, a production folder of its own
-    build/film.mp4, .srt, .vtt, .otio, report.html      the film and what goes with it
+    build/film.mp4, .srt, .vtt, .otio, .fcpxml, .edl    the film and what goes with it (the cut: exports.py)
+    build/report.html                                   the report
+    build/poster.jpg                                    the report's player's still of the film
     build/cache/                                        the render cache (cache.py; $SCRIPTAGENT_CACHE)
 
 Film and script scores start with '_', which no segment id can, so they never collide with a segment's. Every
@@ -72,6 +75,10 @@ class BuildLayout:
 
     def render(self, segment_id: str) -> Path:
         return self.root / "renders" / f"{segment_id}.mp4"
+
+    def render_sound(self, segment_id: str) -> Path:
+        """The video model's own sound of a render (director.audio: model or mix), as long as the segment."""
+        return self.render(segment_id).with_suffix(".wav")
 
     def frame(self, segment_id: str, which: str) -> Path:
         """The first or last frame of a render: chain anchoring starts the next segment from the last."""
@@ -138,8 +145,23 @@ class BuildLayout:
         return self.root / "film.otio"
 
     @property
+    def fcpxml(self) -> Path:
+        """The cut for Final Cut Pro and DaVinci Resolve (FCPXML; exports.py)."""
+        return self.root / "film.fcpxml"
+
+    @property
+    def edl(self) -> Path:
+        """The cut for Premiere and Avid (a CMX 3600 EDL; exports.py)."""
+        return self.root / "film.edl"
+
+    @property
     def report(self) -> Path:
         return self.root / "report.html"
+
+    @property
+    def poster(self) -> Path:
+        """The still the report's player shows before it plays (report.py writes it with the page)."""
+        return self.root / "poster.jpg"
 
     @property
     def comparison(self) -> Path:

@@ -12,8 +12,9 @@ import contextlib
 import os
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import imageio_ffmpeg
 import numpy as np
@@ -25,6 +26,7 @@ from .files import atomic_path
 # No encoder version string, creation time or other metadata: the bytes depend only on the pictures.
 BITEXACT_FLAGS = ["-fflags", "+bitexact", "-flags:v", "+bitexact", "-map_metadata", "-1"]
 STDERR_LINES = 12  # how much of ffmpeg's complaint an error message carries
+T = TypeVar("T")
 
 
 def ffmpeg_exe() -> str:
@@ -37,11 +39,28 @@ def _stderr_tail(data: bytes | str) -> str:
     return "\n".join(lines[-STDERR_LINES:]) or "(ffmpeg printed nothing)"
 
 
-def _run_ffmpeg(args: list[str], what: str) -> None:
+def _run_ffmpeg(args: list[str], what: str, meanwhile: Callable[[], T] | None = None) -> T | None:
+    """Run ffmpeg; with `meanwhile`, call it while ffmpeg works and return what it returns (ffmpeg is stopped
+    when it raises)."""
     command = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y", *args]
-    result = subprocess.run(command, capture_output=True)
-    if result.returncode != 0:
-        raise BackendError(f"ffmpeg failed to {what} (exit {result.returncode}):\n{_stderr_tail(result.stderr)}")
+    if meanwhile is None:
+        result = subprocess.run(command, capture_output=True)
+        code, complaint = result.returncode, result.stderr
+    else:
+        with tempfile.TemporaryFile() as errors:  # a file, so a full pipe never blocks ffmpeg
+            process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors)
+            try:
+                answer = meanwhile()
+            except BaseException:
+                process.kill()
+                process.wait()
+                raise
+            code = process.wait()
+            errors.seek(0)
+            complaint = errors.read()
+    if code != 0:
+        raise BackendError(f"ffmpeg failed to {what} (exit {code}):\n{_stderr_tail(complaint)}")
+    return None if meanwhile is None else answer
 
 
 class FrameWriter:
@@ -173,12 +192,15 @@ def probe(path: str | os.PathLike) -> tuple[int, float]:
 
 def _concat_entry(path: Path) -> str:
     # concat demuxer syntax: single-quoted, a quote written as '\''
-    return "file '" + str(path.resolve()).replace("'", "'\\''") + "'\n"
+    return "file '" + os.path.abspath(path).replace("'", "'\\''") + "'\n"
 
 
-def stitch(videos: list[str | os.PathLike], out: str | os.PathLike, audio: str | os.PathLike | None = None) -> None:
+def stitch(videos: list[str | os.PathLike], out: str | os.PathLike, audio: str | os.PathLike | None = None,
+           meanwhile: Callable[[], T] | None = None, atomic: bool = True) -> T | None:
     """Concatenate mp4s made by FrameWriter (same size, fps and codec) without re-encoding the video; with
-    `audio` (a WAV file as long as the film), add it as an AAC soundtrack."""
+    `audio` (a WAV file as long as the film), add it as an AAC soundtrack. `meanwhile` is called while ffmpeg
+    joins them (the stitch reads its renders then): what it returns is returned; if it raises, nothing is made.
+    `atomic=False`: `out` is already a temporary of the caller's (files.atomic_path), written directly."""
     videos = [Path(video) for video in videos]
     if not videos:
         raise ValueError("stitch needs at least one video")
@@ -186,16 +208,17 @@ def stitch(videos: list[str | os.PathLike], out: str | os.PathLike, audio: str |
         if not video.is_file():
             raise BackendError(f"cannot stitch {video}: no such file")
     out = Path(out)
-    with atomic_path(out) as temporary, tempfile.TemporaryDirectory() as folder:
+    with atomic_path(out) if atomic else contextlib.nullcontext(out) as temporary, \
+            tempfile.TemporaryDirectory() as folder:
         listing = Path(folder) / "list.txt"
         listing.write_text("".join(_concat_entry(video) for video in videos), encoding="utf-8")
         # -xerror: without it a part that cannot be read is skipped with a warning and the film is short
         sound_in = ["-i", str(audio)] if audio else []
         sound_out = ["-map", "1:a", "-c:a", "aac", "-b:a", "128k", "-flags:a", "+bitexact", "-threads", "1"] \
             if audio else []
-        _run_ffmpeg(["-xerror", "-f", "concat", "-safe", "0", "-i", str(listing), *sound_in, "-map", "0:v",
-                     "-c:v", "copy", *sound_out, *BITEXACT_FLAGS, "-movflags", "+faststart", "-f", "mp4", str(temporary)],
-                    f"stitch {len(videos)} videos into {out.name}")
+        return _run_ffmpeg(["-xerror", "-f", "concat", "-safe", "0", "-i", str(listing), *sound_in, "-map", "0:v",
+                            "-c:v", "copy", *sound_out, *BITEXACT_FLAGS, "-movflags", "+faststart", "-f", "mp4",
+                            str(temporary)], f"stitch {len(videos)} videos into {out.name}", meanwhile)
 
 
 def save_png(frame: np.ndarray | Image.Image, path: str | os.PathLike) -> None:

@@ -17,10 +17,12 @@ SCRIPTERS = {
 RENDERERS = {  # the director's backends (director.Renderer)
     "animatic": "scriptagent.director.animatic:AnimaticRenderer",
     "diffusers": "scriptagent.director.diffusers_renderer:DiffusersRenderer",
+    "veo": "scriptagent.director.veo:VeoRenderer",
 }
 VIDEO_PIPELINES = {  # the diffusers director's image-to-video models (director.pipelines.VideoPipeline)
     "wan-i2v": "scriptagent.director.pipelines.wan_i2v:WanImageToVideo",
     "ltx": "scriptagent.director.pipelines.ltx:LTXCondition",
+    "ltx2": "scriptagent.director.pipelines.ltx2:LTX2Condition",
     "cogvideox-i2v": "scriptagent.director.pipelines.cogvideox_i2v:CogVideoXImageToVideo",
     "hunyuan-i2v": "scriptagent.director.pipelines.hunyuan_i2v:HunyuanVideo15ImageToVideo",
 }

@@ -10,6 +10,7 @@ holds it, matching its record (a build whose state was lost: `.  render:sh04 (ke
 
 from __future__ import annotations
 
+import sys
 import time
 
 from doit.reporter import ConsoleReporter
@@ -76,6 +77,24 @@ class BuildReporter(ConsoleReporter):
         line = summary_line(self.counts, time.monotonic() - self.started)
         if line:
             self.write(line + "\n")
+
+
+class QuietReporter(BuildReporter):
+    """`scriptagent -q build`: nothing but what failed, on stderr. The build runs at doit verbosity 0, so a task's
+    output is captured; a failed task's error output (our one line) is shown, else doit's message."""
+
+    desc = "only what failed"
+
+    def write(self, text):
+        pass  # no task lines, no summary
+
+    def complete_run(self):
+        for result in self.failures:
+            task = result["task"]
+            said = "".join(action.err for action in task.actions if action.err) if task.executed else ""
+            sys.stderr.write(said or f"{task.name}: {result['exception'].get_msg().strip()}\n")
+        for message in self.runtime_errors:
+            sys.stderr.write(f"{message}\n")
 
 
 def summary_line(counts: dict, seconds: float) -> str:

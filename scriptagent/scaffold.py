@@ -11,6 +11,7 @@ import jinja2
 from .errors import InputError, Problem
 from .files import templates_dir, write_atomic
 from .schema import load_production
+from .schema.export import SCHEMA_DIR, modeline, write_schemas
 
 
 def scaffold(folder: Path, title: str | None = None, screenplay: Path | None = None) -> Path:
@@ -35,7 +36,8 @@ def scaffold(folder: Path, title: str | None = None, screenplay: Path | None = N
     else:
         title = title or folder.name.replace("-", " ").replace("_", " ").title()
         text = jinja2.Template(source.joinpath("production.yaml.j2").read_text(encoding="utf-8")).render(title=title)
-    write_atomic(folder / "production.yaml", text)
+    write_atomic(folder / "production.yaml", modeline("production") + text)  # editors: .scriptagent/'s schema
+    write_schemas(folder / SCHEMA_DIR)
     shutil.copyfile(source / "dodo.py", folder / "dodo.py")
     shutil.copyfile(source / "gitignore", folder / ".gitignore")
     draw_cast_references(folder)

@@ -25,19 +25,18 @@ import sys
 from pathlib import Path
 
 from doit import create_after
-from doit.exceptions import TaskError
 from doit.task import clean_targets
 from doit.tools import config_changed
 
-from .actions import (keyframe_cached, make_comparison, make_keyframe, make_plan, make_script, make_speech,
+from .actions import (Action, keyframe_cached, make_comparison, make_keyframe, make_plan, make_script, make_speech,
                       make_variant, render_cached, render_segment, render_targets, score_film, score_render,
-                      score_script, speech_cached, stitch_film, write_report)
-from .doit_state import repair_build, state_backend
+                      score_script, speech_cached, stitch_film, wants_model_sound, write_report)
+from .doit_state import command_config, repair_build, state_backend
 from .doit_workers import workers_die_with_doit
 from .errors import ScriptAgentError, debug_enabled
-from .files import environment_fault, prepare_build
+from .files import prepare_build
 from .integrity import forget_record, intact, record_path
-from .layout import BUILD_DIR, PRODUCTION_FILE, SCRIPT_FILE, BuildLayout
+from .layout import BUILD_DIR, SCRIPT_FILE, BuildLayout
 from .plan import Segment, cast_references, film_segments, planned_ids
 from .reporter import BuildReporter
 from .schema import Production, load_production, load_script
@@ -49,36 +48,20 @@ DOIT_COMMANDS = {"run", "list", "clean", "info", "forget", "ignore", "dumpdb", "
 READ_ONLY_COMMANDS = {"list", "info", "dumpdb", "help", "tabcompletion", "status"}  # run without the build lock
 
 
-class Action:
-    """A doit action running one of actions.py's functions: a ScriptAgentError becomes doit's TaskError with our
-    one-line message (exit 2), not a traceback. A class, not a closure, so `doit -n` can pickle it."""
-
-    def __init__(self, function):
-        self.function = function
-
-    def __call__(self, *args):
-        try:
-            return self.function(*args)
-        except (ScriptAgentError, OSError) as error:  # OSError: a full disk, a read-only folder (files.py)
-            fault = environment_fault(error, Path.cwd())
-            if debug_enabled() or not (fault or isinstance(error, ScriptAgentError)):
-                raise
-            print(fault or error, file=sys.stderr)
-            return TaskError(str(fault or error))
-
-    def __repr__(self) -> str:  # `doit info` shows the action by its name
-        return f"<action {self.function.__name__}>"
-
-
 def heavy(task: str, action, args: list, executor: dict | None):
     """The doit action of a render, keyframe, score or line: `action(*args)` here, or the same action as a Ray
-    task (executor: ray, see executor.py) writing the same files."""
+    task (executor: ray) or on the warm worker (executor: warm), writing the same files (see executor.py)."""
     if executor is None:
         return (Action(action), args)
     from .executor import run_on_ray
 
     return (Action(run_on_ray), [executor, task, action.__name__, args])
 
+
+def renderer_version(production: Production) -> str:
+    from .director import renderer_class
+
+    return renderer_class(production.director.backend).version
 
 
 def current_speech_lines(production: Production) -> list:
@@ -137,8 +120,8 @@ def production_tasks(dodo_file: str, command: str | None = None) -> dict:
     announce = command == "run"  # say what is repaired while building (not in `doit status`)
     try:
         from .executor import chosen_kind
-        on_ray = production.executor.model_dump(mode="json") if chosen_kind(production.executor.kind) == "ray" \
-            else None
+        kind = chosen_kind(production.executor.kind)  # ray or warm: heavy tasks go through executor.run_on_ray
+        on_ray = dict(production.executor.model_dump(mode="json"), kind=kind) if kind in ("ray", "warm") else None
     except ScriptAgentError as error:
         print(error, file=sys.stderr)
         raise SystemExit(2) from None
@@ -178,9 +161,11 @@ def production_tasks(dodo_file: str, command: str | None = None) -> dict:
         yield {
             "basename": "plan",
             "actions": [Action(make_plan)],
-            "file_dep": [PRODUCTION_FILE, SCRIPT_FILE] + recordings,
+            "file_dep": production.sources + [SCRIPT_FILE] + recordings,  # production.yaml and its series
             "targets": [str(BUILD.plan), str(BUILD.findings)],
-            "uptodate": [not plan_damaged],  # a plan file missing or unreadable: planned again (repair_build)
+            # a plan file missing or unreadable: planned again (repair_build); a renderer that now draws differently
+            # (its version, in every segment file) is planned again, and so renders again
+            "uptodate": [not plan_damaged, config_changed({"renderer": renderer_version(production)})],
             "clean": [(shutil.rmtree, [BUILD.segments, True]), (shutil.rmtree, [BUILD.keyframes, True]),
                       (_remove, [BUILD.plan, BUILD.findings])],
             "verbosity": 1,
@@ -223,6 +208,7 @@ def production_tasks(dodo_file: str, command: str | None = None) -> dict:
             # every task it finished (doit_state.py)
             "backend": state_backend(),
             "reporter": BuildReporter,  # `.  render:sh04 (cached)` and a closing line of what ran
+            **command_config(command, Path(dodo_file).parent, task_script, task_plan, task_film),  # run, forget
         },
         "task_script": task_script,
         "task_plan": task_plan,
@@ -268,15 +254,15 @@ def render_tasks(segments: list[Segment], production: Production, on_ray: dict |
                               [segment.id, critic if production.critic.retake else None], on_ray)],
             "meta": {} if production.critic.retake else {"cache_probe": (render_cached, [segment.id])},
             "file_dep": deps,
-            "targets": [str(path) for path in render_targets(segment.id).values()]
+            "targets": [str(path) for path in render_targets(segment).values()]
             + [str(record_path(BUILD.render(segment.id)))]
             + ([str(BUILD.takes_file(segment.id))] if production.critic.retake else []),
             # retakes: their settings choose the take (takes are cached in build/takes/, never re-rolled)
             "uptodate": ([config_changed(critic)] if production.critic.retake else [])
             # a render or frame damaged on disk (its sha256 no longer the recorded one) is made again
-            + [(intact, [[str(path) for path in render_targets(segment.id).values()], list(segment.resolution),
+            + [(intact, [[str(path) for path in render_targets(segment).values()], list(segment.resolution),
                          announce and f"rendering {segment.id} again"])],
-            "clean": [clean_targets] + [(forget_record, [path]) for path in render_targets(segment.id).values()]
+            "clean": [clean_targets] + [(forget_record, [path]) for path in render_targets(segment).values()]
             + ([(shutil.rmtree, [BUILD.takes_folder(segment.id), True])]
                if production.critic.retake else []),
             "verbosity": 1,
@@ -312,12 +298,13 @@ def film_tasks(segments: list[Segment], production: Production, voice: dict | No
     yield {
         "basename": "stitch",
         "doc": "join the renders into build/film.mp4 (video not re-encoded; speech mixed in as AAC) and write "
-               "build/film.srt, film.vtt and film.otio",
+               "build/film.srt, film.vtt, film.otio, film.fcpxml and film.edl",
         "actions": [(Action(stitch_film), [ids, bool(voice)])],
         "file_dep": [str(BUILD.plan)] + [str(BUILD.render(i)) for i in ids] + [str(BUILD.segment(i)) for i in ids]
-        + ([str(BUILD.line(line["id"])) for line in planned_dialogue()] if voice else []),
-        "targets": [str(BUILD.film), str(BUILD.subtitles), str(BUILD.web_subtitles), str(BUILD.timeline), 
-                    str(record_path(BUILD.film))],
+        + ([str(BUILD.line(line["id"])) for line in planned_dialogue()] if voice else [])
+        + [str(BUILD.render_sound(s.id)) for s in segments if wants_model_sound(s.director)],
+        "targets": [str(BUILD.film), str(BUILD.subtitles), str(BUILD.web_subtitles), str(BUILD.timeline),
+                    str(BUILD.fcpxml), str(BUILD.edl), str(record_path(BUILD.film))],
         "uptodate": [(intact, [[str(BUILD.film)], None, announce and "stitching again"])],  # a damaged film.mp4
         "clean": [clean_targets, (forget_record, [BUILD.film])],
     }
@@ -344,16 +331,16 @@ def film_tasks(segments: list[Segment], production: Production, voice: dict | No
         "clean": True,
     }
     # the segment files too: the report shows each shot's script (a description edit renders the same picture)
-    report_deps = [str(BUILD.plan), str(BUILD.findings), str(BUILD.film)] + [str(BUILD.score(i)) for i in ids]
-    report_deps += [str(BUILD.segment(i)) for i in ids]
+    report_deps = [str(BUILD.plan), str(BUILD.findings), str(BUILD.film), str(BUILD.web_subtitles)]
+    report_deps += [str(BUILD.score(i)) for i in ids] + [str(BUILD.segment(i)) for i in ids]
     report_deps += [str(BUILD.film_score), str(BUILD.script_score)]
     report_deps += [str(p) for s in segments for p in BUILD.thumbs(s.id, len(s.shots))]
     yield {
         "basename": "report",
-        "doc": "write build/report.html: per shot its frames, script and scores; the film's scores and plot",
+        "doc": "write build/report.html (the film, captions, per shot its frames, script, scores) and poster.jpg",
         "actions": [(Action(write_report), [ids])],
         "file_dep": report_deps,
-        "targets": [str(BUILD.report)],
+        "targets": [str(BUILD.report), str(BUILD.poster)],
         "clean": True,
     }
 
@@ -366,7 +353,7 @@ def variant_tasks(production: Production):
             "basename": "variant", "name": name,
             "doc": "build a variant of this production (production.yaml: variants) in build/variants/",
             "actions": [(Action(make_variant), [name])],
-            "file_dep": [PRODUCTION_FILE, SCRIPT_FILE] + sorted({m.reference for m in production.cast
+            "file_dep": production.sources + [SCRIPT_FILE] + sorted({m.reference for m in production.cast
                                                                  if m.reference}),
             "targets": [str(variant.film_score),
                         str(variant.script_score)],

@@ -90,6 +90,14 @@ def make_production(folder: Path, anchoring: str = "chain", text: str | None = N
     return folder
 
 
+def copy_demo(folder: Path, ignore: tuple[str, ...] = ("build",)) -> Path:
+    """productions/demo copied to `folder`, with the series it names (productions/series.yaml, cast/) beside it."""
+    shutil.copytree(DEMO, folder, ignore=shutil.ignore_patterns(*ignore))
+    shutil.copyfile(DEMO.parent / "series.yaml", folder.parent / "series.yaml")
+    shutil.copytree(DEMO.parent / "cast", folder.parent / "cast", dirs_exist_ok=True)
+    return folder
+
+
 @pytest.fixture
 def small(tmp_path) -> Path:
     return make_production(tmp_path / "small")

@@ -172,6 +172,62 @@ def hunyuan_i2v(folder: Path) -> Path:
 VIDEO_BUILDERS = {"wan-i2v": wan_i2v, "ltx": ltx, "cogvideox-i2v": cogvideox_i2v, "hunyuan-i2v": hunyuan_i2v}
 
 
+def ltx2(folder: Path) -> Path:
+    """LTX-2 for LTX2ConditionPipeline, with its sound: a Gemma 3 text encoder, a video VAE of 32x spatial and 8x
+    temporal compression like the real one (its config names them, as the real one's does), an audio VAE at 16 kHz
+    with 160-sample hops and 4x compression, and a stereo vocoder whose upsampling is one hop (160) as the real
+    one's, so a clip's sound lasts as long as its picture. Sizes after diffusers' tests/pipelines/ltx2/."""
+    import torch
+    from diffusers import (AutoencoderKLLTX2Audio, AutoencoderKLLTX2Video, FlowMatchEulerDiscreteScheduler,
+                           LTX2ConditionPipeline, LTX2VideoTransformer3DModel)
+    from diffusers.pipelines.ltx2 import LTX2TextConnectors
+    from diffusers.pipelines.ltx2.vocoder import LTX2Vocoder
+    from transformers import Gemma3Config, Gemma3ForConditionalGeneration, Gemma3TextConfig, SiglipVisionConfig
+
+    torch.manual_seed(0)
+    text = Gemma3TextConfig(vocab_size=64, hidden_size=16, intermediate_size=16, num_hidden_layers=1,
+                            num_attention_heads=2, num_key_value_heads=1, head_dim=8, max_position_embeddings=64,
+                            sliding_window=16, query_pre_attn_scalar=8)
+    vision = SiglipVisionConfig(hidden_size=8, intermediate_size=8, num_hidden_layers=1, num_attention_heads=2,
+                                image_size=8, patch_size=4)
+    text_encoder = Gemma3ForConditionalGeneration(Gemma3Config(text_config=text, vision_config=vision,
+                                                               mm_tokens_per_image=4))
+    # the connectors read every hidden state of the text encoder (layers + 1) and give both streams 16 channels
+    connectors = LTX2TextConnectors(caption_channels=16, text_proj_in_factor=2, video_connector_num_attention_heads=2,
+                                    video_connector_attention_head_dim=8, video_connector_num_layers=1,
+                                    video_connector_num_learnable_registers=None, audio_connector_num_attention_heads=2,
+                                    audio_connector_attention_head_dim=8, audio_connector_num_layers=1,
+                                    audio_connector_num_learnable_registers=None, connector_rope_base_seq_len=32,
+                                    rope_double_precision=False, rope_type="split")
+    transformer = LTX2VideoTransformer3DModel(in_channels=4, out_channels=4, patch_size=1, patch_size_t=1,
+                                              num_attention_heads=2, attention_head_dim=8, cross_attention_dim=16,
+                                              audio_in_channels=4, audio_out_channels=4, audio_num_attention_heads=2,
+                                              audio_attention_head_dim=4, audio_cross_attention_dim=8, num_layers=1,
+                                              caption_channels=16, rope_double_precision=False, rope_type="split")
+    vae = AutoencoderKLLTX2Video(in_channels=3, out_channels=3, latent_channels=4, block_out_channels=(8, 8, 8, 8),
+                                 decoder_block_out_channels=(8, 8, 8), layers_per_block=(1, 1, 1, 1, 1),
+                                 decoder_layers_per_block=(1, 1, 1, 1), spatio_temporal_scaling=(True,) * 4,
+                                 decoder_spatio_temporal_scaling=(True,) * 3, decoder_inject_noise=(False,) * 4,
+                                 downsample_type=("spatial", "temporal", "spatiotemporal", "spatiotemporal"),
+                                 upsample_residual=(False,) * 3, upsample_factor=(1,) * 3, timestep_conditioning=False,
+                                 patch_size=4, patch_size_t=1, encoder_causal=True, decoder_causal=False,
+                                 decoder_spatial_padding_mode="zeros", spatial_compression_ratio=32,
+                                 temporal_compression_ratio=8)
+    audio_vae = AutoencoderKLLTX2Audio(base_channels=4, output_channels=2, ch_mult=(1,), num_res_blocks=1,
+                                       attn_resolutions=None, in_channels=2, resolution=32, latent_channels=2,
+                                       norm_type="pixel", causality_axis="height", dropout=0.0,
+                                       mid_block_add_attention=False, sample_rate=16000, mel_hop_length=160,
+                                       is_causal=True, mel_bins=8)
+    vocoder = LTX2Vocoder(in_channels=2 * 8, hidden_channels=32, out_channels=2, upsample_kernel_sizes=[16, 15, 8],
+                          upsample_factors=[8, 5, 4], resnet_kernel_sizes=[3], resnet_dilations=[[1, 3, 5]],
+                          output_sampling_rate=16000)
+    pipe = LTX2ConditionPipeline(scheduler=FlowMatchEulerDiscreteScheduler(), vae=vae, audio_vae=audio_vae,
+                                 text_encoder=text_encoder, tokenizer=word_tokenizer(), connectors=connectors,
+                                 transformer=transformer, vocoder=vocoder)
+    pipe.save_pretrained(folder)
+    return folder
+
+
 def stable_diffusion(folder: Path) -> Path:
     """A text-to-image keyframe model (Stable Diffusion: UNet, VAE, CLIP text encoder)."""
     import torch

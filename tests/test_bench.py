@@ -58,7 +58,7 @@ def test_bench_runs_the_chosen_benchmarks_and_writes_its_table(tmp_path, capsys)
     results = json.loads((tmp_path / "bench.json").read_text())
     assert set(results) == {"machine", "stitch"} and results["stitch"]["segments"] == 20
     markdown = (tmp_path / "bench.md").read_text()
-    assert "| stitch 20 segments |" in markdown and "no-op" not in markdown
+    assert "| stitch 20 segments (renders checked, joined, proven, recorded) |" in markdown and "no-op" not in markdown
     assert markdown in capsys.readouterr().out
     with pytest.raises(SystemExit) as refused:
         bench.main(["--only", "director"])

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 
 import imageio_ffmpeg
 
-from conftest import DEMO, cached, cli, doit, edit_script, executed, make_production, shot_in, up_to_date
+from conftest import DEMO, cached, cli, copy_demo, doit, edit_script, executed, make_production, shot_in, up_to_date
 
 from scriptagent.media import probe
 from scriptagent.schema import load_production
@@ -194,7 +193,7 @@ def test_bad_production_fails_with_one_line(small):
 
 def test_demo_builds_from_a_clean_copy(tmp_path):
     folder = tmp_path / "demo"
-    shutil.copytree(DEMO, folder, ignore=shutil.ignore_patterns("build"))
+    copy_demo(folder)
     doit(folder)
     plan = json.loads((folder / "build" / "plan.json").read_text())
     frames, _ = probe(folder / "build" / "film.mp4")

@@ -72,9 +72,11 @@ def test_user_errors_exit_2_without_traceback(tmp_path):
 
 
 def test_schema_prints_json_schema(tmp_path):
-    result = cli("schema", cwd=tmp_path)
+    result = cli("schema", cwd=tmp_path)  # production.yaml's (--kind script: script.yaml's); tests/test_schema_export.py
     assert result.returncode == 0
-    assert set(json.loads(result.stdout)) == {"production.yaml", "script.yaml"}
+    schema = json.loads(result.stdout)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema" and schema["title"] == "production.yaml"
+    assert "dialogue" in schema["properties"]
 
 
 def test_ci_runs_the_readme_test_command():

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from conftest import DEMO, REPO, edit_shot, executed, run
+from conftest import REPO, copy_demo, edit_shot, executed, run
 
 from scriptagent.doit_command import doit_command
 
@@ -41,13 +41,13 @@ def doit(cwd: Path, *args: str, check: bool = True):
 
 def small_demo(folder: Path) -> Path:
     """productions/demo, silent, three lines, small frames (script.yaml regenerated from the shorter dialogue)."""
-    shutil.copytree(DEMO, folder, ignore=shutil.ignore_patterns("build", "script.yaml*"))
+    copy_demo(folder, ("build", "script.yaml*"))
     yaml = YAML()
     path = folder / "production.yaml"
     data = yaml.load(path.read_text())
     data["voice"] = {"backend": "none"}
     data["dialogue"] = data["dialogue"][:3]
-    data["style"]["resolution"], data["style"]["fps"] = [160, 90], 8
+    data["style"] = {"resolution": [160, 90], "fps": 8}  # over the series' style
     with path.open("w") as f:
         yaml.dump(data, f)
     return folder
@@ -114,7 +114,7 @@ def test_root_status_foretells_a_plain_doit(root):
 
     assert executed(doit(root).stdout)[0] == "production:demo"  # then the production's own tasks, as it runs them
     after = doit(root, "status").stdout
-    assert summary(after) == (0, 0, 1) and "train:" not in after and "will run:" not in after
+    assert summary(after) == (0, 0, 2) and "train:" not in after and "will run:" not in after  # and the season page
     again = doit(root).stdout
     assert executed(again) == [] and re.search(r"^-- production:demo$", again, re.M)  # up to date: not delegated
 
@@ -125,6 +125,6 @@ def test_root_status_foretells_a_plain_doit(root):
     edit_shot(root / "productions" / "demo", "sh01", "description", "the platform, seen from the tracks")
     edited = doit(root, "status").stdout
     assert re.search(r"^production:demo\s+will run: \d+ of its tasks.*\(plan: changed: script\.yaml\)$", edited, re.M)
-    assert summary(edited) == (1, 0, 0)
+    assert summary(edited) == (1, 1, 0) and re.search(r"^season\s+may run: after production:demo", edited, re.M)
     assert {"production:demo", "plan"} <= set(executed(doit(root).stdout))
-    assert summary(doit(root, "status").stdout) == (0, 0, 1)
+    assert summary(doit(root, "status").stdout) == (0, 0, 2)

@@ -256,3 +256,28 @@ def test_speech_and_keyframes_come_from_the_cache_too(tmp_path):
     assert not [t for t in executed(undone) if t.startswith(("speech:", "render:", "keyframe:"))], undone
     assert [t for t in cached(undone) if t.startswith("speech:")]
     assert "spoke 0 of" in undone and "rendered 0 of" in undone
+
+
+def test_a_renderer_that_draws_differently_renders_again(tmp_path):
+    """Upgrading to a renderer whose `version` changed (it draws the same segment differently) re-plans and renders
+    every segment again, without `doit forget`; the same version renders nothing."""
+    folder = make_production(tmp_path / "small")
+    doit(folder)
+    upgrade = tmp_path / "upgrade"
+    upgrade.mkdir()
+    (upgrade / "sitecustomize.py").write_text(
+        "from scriptagent.director.animatic import AnimaticRenderer\n"
+        "AnimaticRenderer.version += '-next'\n", encoding="utf-8")
+    environment = env()
+    environment["PYTHONPATH"] = str(upgrade) + os.pathsep + environment["PYTHONPATH"]
+    segments = sorted(p.stem for p in (folder / "build" / "segments").glob("*.json"))
+    again = subprocess.run([sys.executable, "-m", "doit"], cwd=folder, env=environment, capture_output=True,
+                           text=True, timeout=600)
+    assert again.returncode == 0, again.stderr
+    assert "plan" in executed(again.stdout)
+    assert sorted(t.split(":", 1)[1] for t in executed(again.stdout) if t.startswith("render:")) == segments
+    assert json.loads((folder / "build" / "segments" / f"{segments[0]}.json").read_text())[
+        "renderer_version"].endswith("-next")
+    same = subprocess.run([sys.executable, "-m", "doit"], cwd=folder, env=environment, capture_output=True,
+                          text=True, timeout=600)
+    assert same.returncode == 0 and not [t for t in executed(same.stdout) if t.startswith("render:")]

@@ -12,14 +12,15 @@ PACKAGE = Path(scriptagent.__file__).parent
 
 # Lowest first: a module imports only from its own layer or the layers before it.
 LAYERS = {
-    "infrastructure": ["errors", "files", "yamlio", "registry", "devices", "layout", "cache", "media", "integrity",
-                       "lm", "fountain"],
+    "infrastructure": ["errors", "files", "yamlio", "registry", "devices", "layout", "cache", "media", "mp4",
+                       "integrity", "lm", "fountain"],
     "schema": ["schema"],
-    "plan": ["plan", "timing", "editorial"],
+    "plan": ["plan", "timing", "editorial", "exports"],
     # the agents use only the agents before them: the director times shots by the voice, the critic reads the
     # director's prompts, training runs the scripter and the critic's rubrics
     "agents": ["voice", "scripter", "director", "critic", "training"],
-    "task graph": ["report", "actions", "executor", "doit_state", "doit_workers", "reporter", "doit_command", "tasks", "status"],
+    "task graph": ["report", "actions", "warm", "executor", "doit_state", "doit_workers", "reporter", "doit_command", "tasks", "status",
+                   "season"],
     "command line": ["scaffold", "bench", "cli"],
 }
 RANK = {name: (layer, place) for layer, names in enumerate(LAYERS.values()) for place, name in enumerate(names)}

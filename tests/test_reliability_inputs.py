@@ -448,7 +448,7 @@ SECRETS = [
     ("duplicate-key", edit(P, "seed: 3\n", f'seed: 3\nnote: "{SECRET}-one"\nnote: "{SECRET}-two"\n'),
      f"{P}:4:1: duplicate key 'note' (first at line 3; keep one of them)"),
     ("script-duplicate-key", edit(S, "title: Small Test\n", f'title: "{SECRET}-one"\ntitle: "{SECRET}-two"\n'),
-     f"{S}:7:1: duplicate key 'title' (first at line 6; keep one of them)"),
+     f"{S}:8:1: duplicate key 'title' (first at line 7; keep one of them)"),
     ("unconvertible-value", edit(P, "seed: 3", f"seed: !!int {SECRET}"), f"{P}:2:7: YAML: cannot read this value as "
                                                                          "!!int"),
 ]

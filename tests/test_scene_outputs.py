@@ -19,6 +19,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
 from conftest import cli, doit, make_production
+from scriptagent.report import timecode
 
 # (id, setting, how many of the script's shots, in order) - the small production's rule-based script has 7 shots,
 # the fourth split across two renders (max_segment_seconds: 3), so the cafe holds a split shot
@@ -147,16 +148,15 @@ def test_report_groups_the_shots_by_scene_under_a_table_of_contents(three_scenes
     report = ReportStructure()
     report.feed(page)
 
-    # the table of contents: one row per scene (number, id, setting, start, shots), each linking to its section,
-    # in the order the sections come
+    # the table of contents: one row per scene (number, id, setting, in point and length as timecode, shots), each
+    # linking to its section, in the order the sections come
     assert len(report.toc_links) == len(SCENES) == len(report.sections)
     assert report.toc_links == report.sections
     assert page.index('class="toc"') < page.index('<section class="scene"')  # at the top
     rows = report.toc_rows[1:]  # after the header row
     for number, (row, scene) in enumerate(zip(rows, plan["scenes"]), 1):
-        minutes, seconds = divmod(scene["start"], 60)
         assert row.split()[:2] == [str(number), scene["id"]], row
-        assert scene["setting"] in row and f"{int(minutes)}:{seconds:05.2f}" in row, row
+        assert scene["setting"] in row and timecode(scene["first_frame"], plan["fps"]) in row, row
         assert row.split()[-1] == str(len(scene["shots"])), row
 
     # each section opens with its scene and setting, then its shots in film order; every shot is under its scene

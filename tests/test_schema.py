@@ -30,7 +30,7 @@ def errors_of(folder, text: str) -> list[str]:
     ('  - ana: "Are you nervous?"', '  - anna: "Are you nervous?"',
      "production.yaml:18:5: dialogue[2]: speaker 'anna' is not in the cast (known: ana, ben)"),
     ("  - id: ben", "  - id: ana", "production.yaml:11:9: cast[1].id: 'ana' is already used by cast[0] (cast ids must be unique)"),
-    ("backend: animatic", "backend: wan2", "production.yaml:21:21: director.backend: unknown backend 'wan2' (known: animatic, diffusers)"),
+    ("backend: animatic", "backend: wan2", "production.yaml:21:21: director.backend: unknown backend 'wan2' (known: animatic, diffusers, veo)"),
     ('  - ana: "Are you nervous?"', '  - ana: ""', "production.yaml:18:5: dialogue[2].line: the line is empty"),
     ('  - ana: "Are you nervous?"', '  - ana: 3', "production.yaml:18:5: dialogue[2]: the line of 'ana' must be text, found int"),
     ("title: Small Test\n", "", "production.yaml:1:1: title: required field is missing"),

@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from conftest import DEMO, doit, executed
+from conftest import DEMO, copy_demo, doit, executed
 
 from scriptagent.errors import InputError
 from scriptagent.schema import Script, load_production, load_script
@@ -25,7 +25,7 @@ SHOT_START = re.compile(r"^ *- id: (\S+)(?: #.*)?$", re.M)
 def demo(tmp_path):
     """The demo production in a temp folder, with a freshly generated script."""
     folder = tmp_path / "demo"
-    shutil.copytree(DEMO, folder, ignore=shutil.ignore_patterns("build", "script.yaml*"))
+    copy_demo(folder, ("build", "script.yaml*"))
     assert ensure_script(folder, load_production(folder)) == "written"
     return folder
 
@@ -123,7 +123,7 @@ def test_a_removed_line_keeps_the_other_ids(demo):
 
 def test_a_fresh_clone_of_the_demo_keeps_its_committed_script(tmp_path):
     folder = tmp_path / "clone"
-    shutil.copytree(DEMO, folder, ignore=shutil.ignore_patterns("build"))  # no doit state, new mtimes
+    copy_demo(folder)  # no doit state, new mtimes
     committed = (DEMO / "script.yaml").read_text()
     assert script_state(committed)[0] == "pristine"
     assert executed(doit(folder, "script").stdout) == ["script"]  # no state: the task runs, and finds it current

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from pathlib import Path
 
 from ..errors import InputError, Problem
@@ -25,3 +26,17 @@ def production_folder(value: str) -> Path:
         raise InputError(Problem(str(folder / "production.yaml"), "no production here",
                                  hint="pass a production folder, or create one with `scriptagent new NAME`"))
     return folder
+
+
+# -q / -v (cli/__init__.py): how much a command prints besides what it was asked for
+QUIET, NORMAL, VERBOSE = 0, 1, 2
+
+
+def verbosity(args) -> int:
+    return getattr(args, "verbosity", NORMAL)
+
+
+def say(args, text: str, file=None) -> None:
+    """A progress, summary or warning line: left out with -q."""
+    if verbosity(args) > QUIET:
+        print(text, file=file or sys.stdout)

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import sys
 from pathlib import Path
 
 from ..errors import EXIT_USER_ERROR, InputError
-from .common import production_folder, working_directory
+from .common import NORMAL, QUIET, VERBOSE, production_folder, say, verbosity, working_directory
 
 
 def cmd_new(args) -> int:
     from ..scaffold import scaffold
 
-    folder = scaffold(Path(args.name), title=args.title, screenplay=getattr(args, "source", None))
-    print(f"created {folder}/ (production.yaml, dodo.py, .gitignore, cast/); next: cd {folder} && doit")
+    quiet = verbosity(args) == QUIET  # no warnings (a screenplay's); errors are raised
+    with contextlib.redirect_stderr(io.StringIO()) if quiet else contextlib.nullcontext():
+        folder = scaffold(Path(args.name), title=args.title, screenplay=getattr(args, "source", None))
+    say(args, f"created {folder}/ (production.yaml, dodo.py, .gitignore, cast/, .scriptagent/); next: cd {folder} "
+              "&& doit")
     return 0
 
 
@@ -23,8 +28,11 @@ def cmd_build(args) -> int:
     from doit.cmd_base import ModuleTaskLoader
     from doit.doit_cmd import DoitMain
 
+    from ..doit_command import listing_output
+    from ..doit_state import DumpDB
     from ..files import release_build_lock
     from ..layout import BUILD_DIR
+    from ..reporter import QuietReporter
     from ..tasks import DOIT_COMMANDS, production_tasks
 
     folder = production_folder(args.dir)
@@ -36,9 +44,18 @@ def cmd_build(args) -> int:
         doit_args = doit_args[1:]
     with working_directory(folder):
         command = doit_args[0] if doit_args and doit_args[0] in DOIT_COMMANDS else "run"
+        level = verbosity(args)
+        if command == "run" and level != NORMAL and not any(a.startswith(("-v", "--verbosity")) for a in doit_args):
+            at = 1 if doit_args[:1] == ["run"] else 0  # -q: output captured, shown for a failure; -v: all of it
+            doit_args[at:at] = ["--verbosity", "0" if level == QUIET else "2"]
         tasks = production_tasks(str(Path.cwd() / "dodo.py"), command)
+        if level == QUIET:
+            tasks["DOIT_CONFIG"]["reporter"] = QuietReporter  # only what failed, on stderr
+        doit = DoitMain(ModuleTaskLoader(tasks))
+        doit.DOIT_CMDS = tuple(c for c in DoitMain.DOIT_CMDS if c.get_name() != "dumpdb") + (DumpDB,)  # reads sqlite
         try:
-            return DoitMain(ModuleTaskLoader(tasks)).run(doit_args)
+            with listing_output(command):  # `scriptagent build . list | head`: no BrokenPipeError traceback
+                return doit.run(doit_args)
         finally:
             release_build_lock(BUILD_DIR)  # production_tasks took it for this run
 
@@ -55,15 +72,20 @@ def cmd_validate(args) -> int:
 
     folder = production_folder(args.dir)
     production = load_production(folder)
-    print(f"production.yaml: ok ({len(production.cast)} cast, {len(production.lines)} lines)")
+    say(args, f"production.yaml: ok ({len(production.cast)} cast, {len(production.lines)} lines)")
+    if verbosity(args) == VERBOSE:
+        for scene in production.scene_list:
+            say(args, f"  scene {scene.id}: {len(scene.lines)} lines, {len(scene.body) - len(scene.lines)} beats; "
+                      f"{' '.join(scene.heading.split())}")
     if not (folder / SCRIPT_FILE).exists():
-        print(f"{SCRIPT_FILE}: not written yet (`doit` writes it)")
+        say(args, f"{SCRIPT_FILE}: not written yet (`doit` writes it)")
         return 0
     script, tree = load_script(folder)
     from ..voice import without_estimated_timing
 
     findings = without_estimated_timing(validate_script(script, production), production)  # speech times the lines
-    for problem in findings_to_problems(findings, tree, SCRIPT_FILE):
+    shown = findings if verbosity(args) > QUIET else [f for f in findings if f.severity == "error"]
+    for problem in findings_to_problems(shown, tree, SCRIPT_FILE):
         print(problem)
     errors = sum(f.severity == "error" for f in findings)
     if not errors:  # what the build's plan would still refuse (a shot shorter than one frame)
@@ -73,8 +95,12 @@ def cmd_validate(args) -> int:
             plan_segments(production, script)
         except InputError as error:
             raise located(error, tree) from None
+    if verbosity(args) == VERBOSE:
+        for _, shot in script.shots():
+            say(args, f"  {shot_line(shot)}")
     shots = len(script.shots())
-    print(f"{SCRIPT_FILE}: {shots} shots, {script.duration:.1f} s; {errors} errors, {len(findings) - errors} warnings")
+    say(args, f"{SCRIPT_FILE}: {shots} shots, {script.duration:.1f} s; {errors} errors, "
+              f"{len(findings) - errors} warnings")
     return EXIT_USER_ERROR if errors else 0
 
 
@@ -92,10 +118,10 @@ def cmd_plan(args) -> int:
     if spoken is not None:  # as the build plans it: the recordings time the lines and lengthen shots
         script, warnings = fit_shots_to_speech(script, spoken)
         for warning in warnings:
-            print(warning, file=sys.stderr)
+            say(args, warning, file=sys.stderr)
     elif active_voice(production, notice=False):
-        print("voice: the lines are not all recorded yet (`doit` records them); these times are estimates",
-              file=sys.stderr)
+        say(args, "voice: the lines are not all recorded yet (`doit` records them); these times are estimates",
+            file=sys.stderr)
     segments = plan_segments(production, script, spoken)
     fps = production.style.fps
     # model: what renders it; render: frames at the model's own rate; size: what the model renders at
@@ -111,6 +137,7 @@ def cmd_plan(args) -> int:
     scenes = film_scenes(segments)
     opening = {scene["segments"][0]: scene for scene in scenes} if len(scenes) > 1 else {}
     headings = {}  # row index -> the line printed above it
+    details = {}  # row index -> the lines printed below it (-v: the segment's shots)
     for segment in segments:
         shots = ", ".join(p.shot.id if p.parts == 1 else f"{p.shot.id} ({p.part}/{p.parts})" for p in segment.shots)
         if segment.id in opening:
@@ -125,6 +152,9 @@ def cmd_plan(args) -> int:
             model, frames, model_fps, size = render_geometry(segment.director, segment)
         rows.append([segment.id, shots, f"{segment.frames / fps:.2f}", str(segment.frames), model,
                      f"{frames}@{model_fps}fps", f"{size[0]}x{size[1]}", anchor_text(segment)])
+        if verbosity(args) == VERBOSE:
+            details[len(rows) - 1] = [f"    {shot_line(p.shot)}" + (f" (part {p.part}/{p.parts})" if p.parts > 1
+                                                                      else "") for p in segment.shots]
         if args.estimate:
             found = estimate(segment.director, frames, size)
             rows[-1] += found.cells()
@@ -133,19 +163,21 @@ def cmd_plan(args) -> int:
                 warnings.append(warning)
     if segments and tuple(size) != tuple(production.style.resolution):
         width, height = production.style.resolution
-        print(f"{model}: Adjusting ({width}, {height}) -> ({size[0]}, {size[1]}); frames are scaled back",
-              file=sys.stderr)
+        say(args, f"{model}: Adjusting ({width}, {height}) -> ({size[0]}, {size[1]}); frames are scaled back",
+            file=sys.stderr)
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for index, row in enumerate(rows):
         if index in headings:
             print(headings[index])
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+        for line in details.get(index, []):
+            print(line)
     total = sum(s.frames for s in segments)
     where = f"{len(scenes)} scenes" if len(scenes) > 1 else ", ".join(f"scene {s['id']}" for s in scenes)
-    print(f"{len(segments)} segments ({where}), {total} frames, {total / fps:.2f} s at {fps} fps, "
-          f"{production.director.backend} backend, anchoring {production.director.anchoring.value}")
+    say(args, f"{len(segments)} segments ({where}), {total} frames, {total / fps:.2f} s at {fps} fps, "
+              f"{production.director.backend} backend, anchoring {production.director.anchoring.value}")
     for warning in warnings:
-        print(warning, file=sys.stderr)
+        say(args, warning, file=sys.stderr)
     return 0
 
 
@@ -156,6 +188,14 @@ def memory_size(value: str) -> int:
         return parse_size(value)
     except InputError:
         raise argparse.ArgumentTypeError(f"'{value}' is not a size (e.g. 24G, 80G)") from None
+
+
+def shot_line(shot) -> str:
+    """One shot in a line (-v): id, seconds, framing, and who says what."""
+    said = "; ".join(f"{line.speaker}: {line.line}" for line in shot.dialogue)
+    said = said if len(said) <= 60 else said[:57].rstrip() + "..."
+    return (f"{shot.id}  {shot.duration:g} s  {shot.shot_size.value}, {shot.angle.value}, "
+            f"{shot.camera_movement.value}" + (f"  {said}" if said else ""))
 
 
 def cmd_calibrate(args) -> int:
@@ -190,7 +230,7 @@ def add_commands(commands) -> None:
     build = commands.add_parser("build", help="run the production's doit graph; doit options pass through",
                                 description="Examples: scriptagent build productions/demo -n 2; "
                                             "scriptagent build . list; scriptagent build . clean")
-    build.add_argument("--executor", choices=["local", "ray"],
+    build.add_argument("--executor", choices=["local", "warm", "ray"],
                        help="where renders, keyframes and scores run (default: production.yaml's executor.kind)")
     build.add_argument("dir", nargs="?", default=".")
     build.add_argument("doit_args", nargs=argparse.REMAINDER, help="doit command and options")

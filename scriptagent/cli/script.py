@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from ..errors import InputError, Problem
-from .common import production_folder
+from .common import production_folder, say
 
 
 def cmd_script(args) -> int:
@@ -41,7 +41,11 @@ def cmd_script(args) -> int:
         path = folder / "script.yaml"
         if not path.is_file():
             raise InputError(Problem(str(path), "no script yet", hint="write it first: `scriptagent script` or doit"))
-        return export_script(path.read_text(encoding="utf-8"), args.out, str(path))
+        from ..files import read_inside
+        from ..schema.script import MAX_SCRIPT_BYTES
+
+        text = read_inside(folder, "script.yaml", MAX_SCRIPT_BYTES, display=str(path)).decode("utf-8", "replace")
+        return export_script(text, args.out, str(path))  # not UTF-8: the export names the lines it cannot read
     production = load_production(folder)
     if args.import_file:
         from ..scripter.released import write_imported
@@ -49,15 +53,15 @@ def cmd_script(args) -> int:
         with build_lock(folder / BUILD_DIR):
             warnings = write_imported(folder, production, args.import_file)
         for warning in warnings:
-            print(f"warning: {warning}", file=sys.stderr)
-        print(f"script.yaml: written from {args.import_file} ({len(warnings)} warnings; the previous script, if any, "
-              "is in script.yaml.bak)")
+            say(args, f"warning: {warning}", file=sys.stderr)
+        say(args, f"script.yaml: written from {args.import_file} ({len(warnings)} warnings; the previous script, if "
+                  "any, is in script.yaml.bak)")
         return 0
     scripter = configure(production.scripter, **overrides) if chosen else None
     # Naming a backend or model asks for a new script: the current one, edited or not, goes to script.yaml.bak.
     with build_lock(folder / BUILD_DIR):  # not while a build reads the script
         outcome = ensure_script(folder, production, force=args.force or chosen, scripter=scripter)
-    print(f"script.yaml: {outcome}")
+    say(args, f"script.yaml: {outcome}")
     return 0
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 from ..errors import InputError, Problem
+from .common import say
 
 
 def cmd_compare(args) -> int:
@@ -49,9 +49,17 @@ def cmd_cache(args) -> int:
 
 
 def cmd_schema(args) -> int:
-    from ..schema import json_schemas
+    """The JSON Schema (2020-12) of production.yaml or script.yaml on stdout; with --out DIR, both written there."""
+    from ..schema.export import SCHEMA_FILES, schema_text, write_schemas
 
-    print(json.dumps(json_schemas(), indent=2))
+    if args.out is None:
+        sys.stdout.write(schema_text(args.kind or "production"))
+        return 0
+    kinds = [args.kind] if args.kind else list(SCHEMA_FILES)
+    written = write_schemas(Path(args.out), kinds)
+    files = ", ".join(str(Path(args.out) / SCHEMA_FILES[kind]) for kind in kinds)
+    say(args, f"{files}: {'written' if written else 'up to date'} (name one in its YAML file: "
+              f"`# yaml-language-server: $schema=PATH`)")
     return 0
 
 
@@ -68,5 +76,12 @@ def add_commands(commands) -> None:
                                                           "(e.g. 5G; 0 empties the cache; default: the limit)")
     cache.set_defaults(run=cmd_cache)
 
-    schema = commands.add_parser("schema", help="print the JSON Schema of production.yaml and script.yaml")
+    schema = commands.add_parser("schema", help="the JSON Schema of production.yaml or script.yaml, for editors",
+                                 description="Prints the JSON Schema (2020-12) of one file; --out DIR writes "
+                                             "production.schema.json and script.schema.json into DIR (a production's "
+                                             ".scriptagent/ is written by `scriptagent new` and kept current by "
+                                             "every build).")
+    schema.add_argument("--kind", choices=["production", "script"],
+                        help="which file's schema (default: production; with --out, both)")
+    schema.add_argument("--out", metavar="DIR", help="write the schema files into DIR instead of printing one")
     schema.set_defaults(run=cmd_schema)

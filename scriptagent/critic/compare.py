@@ -33,11 +33,11 @@ def prepare_variant(folder: Path, production: Production, name: str) -> Path:
     target = BuildLayout.of(folder).variant_folder(name)
     header = (f"# Generated from ../../../{PRODUCTION_FILE} (variants.{name}) on every build: edit that file, "
               "not this one.\n")
-    write_if_changed(target / PRODUCTION_FILE, (header + dump_yaml(variant.model_dump(mode="json"))).encode())
+    data, pictures = variant.standalone()  # a series' cast and settings written in, its pictures copied
+    write_if_changed(target / PRODUCTION_FILE, (header + dump_yaml(data)).encode())
     write_if_changed(target / "dodo.py", (templates_dir() / "production" / "dodo.py").read_bytes())
-    for member in variant.cast:
-        if member.reference:
-            write_if_changed(target / member.reference, (folder / member.reference).read_bytes())
+    for copy, reference in pictures.items():
+        write_if_changed(target / copy, (folder / reference).read_bytes())
     # The same script, when the variant changes nothing it is made from: a comparison of renders or critics
     # must not also compare two scripts (and the user's edits to script.yaml count in every variant).
     ours, theirs = folder / SCRIPT_FILE, target / SCRIPT_FILE

@@ -130,8 +130,9 @@ def render_with_retakes(segment: Segment, root: Path, anchor: Path | None, video
     # the best take (the first of equals), or take 1 when none could be scored
     scored = [t for t in takes if t["score"] is not None]
     chosen = max(scored, key=lambda t: t["score"])["take"] if scored else 1
+    sound = ((f"take{chosen}.wav", Path(video).with_suffix(".wav")),) if (folder / f"take{chosen}.wav").exists() else ()
     for source, target in ((f"take{chosen}.mp4", video), (f"take{chosen}.first.png", first_frame),
-                           (f"take{chosen}.last.png", last_frame)):
+                           (f"take{chosen}.last.png", last_frame)) + sound:  # the model's sound beside the video
         with atomic_path(target) as temporary:
             shutil.copyfile(folder / source, temporary)
     summary = {"metric": retake.metric, "below": retake.below, "max_takes": retake.max_takes, "chosen": chosen,

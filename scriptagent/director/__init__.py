@@ -84,8 +84,13 @@ def render_key(segment: Segment, root: Path, anchor: Path | None, end_anchor: Pa
     """The render cache's key of a segment: what its picture depends on (see Segment.render_data) and the bytes of
     the images it reads (anchor, closing keyframe, cast references); never its place in the film."""
     references = cast_references(segment.cast)
-    data = {"segment": segment.render_data(slate_shows_ids(segment)), "references": references,
+    drawn = segment.render_data(slate_shows_ids(segment))
+    for name in getattr(renderer_class(segment.director.get("backend", "animatic")), "untracked_settings", ()):
+        drawn["director"].pop(name, None)  # how a hosted model is reached (its timeout, ...): not the picture
+    data = {"segment": drawn, "references": references,
             "anchor": anchor is not None, "end_anchor": end_anchor is not None}
+    if data["segment"]["director"].get("audio") == "mix":  # the same render as `model`: only the stitch differs
+        data["segment"]["director"]["audio"] = "model"
     files = [path for path in (anchor, end_anchor) if path is not None] + [Path(root) / r for r in references]
     return artifact_key("render", data, files)
 
@@ -120,6 +125,9 @@ def plan_segments(production: Production, script: Script, spoken: dict[str, floa
     rate = production.scripter.words_per_second
     version = renderer_class(director.backend).version
     opening_images = renderer_class(director.backend).needs_opening_image
+    check = getattr(renderer_class(director.backend), "settings_problem", None)  # a backend's own, before rendering
+    if check and check(director.model_dump(mode="json")):
+        raise InputError(check(director.model_dump(mode="json")))
 
     # 1. Frames per shot from the shot's own duration (exactly, as the decimal it is written as), so the film's
     #    length is the sum of its shots and lengthening one shot moves no frame of any other.

@@ -13,54 +13,35 @@ resampled to the production's frame rate keeping the first and last frames, so t
 of one length keeps its clip's first seconds; a segment longer than the model's trained maximum is refused).
 Sizes: the production's resolution snapped to the model's multiple; the frames are scaled back to it. A chain
 continues from the previous last frame at the model's size (BuildLayout.model_frame), so it does not soften.
-One pipeline is held per process and reused for every segment; loading another frees it (keyframes run first).
-torch and diffusers are imported inside the methods: importing this module stays cheap.
+Sound: a pipeline that makes it (ltx2) with director.audio model or mix writes the segment's sound beside its video
+(<segment>.wav, voice/soundtrack.py), as long as the segment and stretched as its picture was.
+One pipeline is held per process and reused for every segment; loading another frees it (keyframes run first;
+diffusers_loading.py). torch and diffusers are imported inside the methods: importing this module stays cheap.
 """
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import inspect
-import sys
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-from ..errors import BackendError, InputError, Problem, first_line
+from ..errors import BackendError, InputError, Problem
 from ..layout import PRODUCTION_FILE, BuildLayout
 from ..plan import Keyframe, Segment
 from ..schema import digest
+from .diffusers_loading import PipelineLoader, _is_out_of_memory, release_pipelines  # noqa: F401 (used by callers)
 from .pipelines import check_pipeline_args, config_reader, pipe_config_reader, video_pipeline
 from .prompts import keyframe_prompt, segment_prompt
+from ..voice.soundtrack import wants_model_sound, write_segment_sound
 from ..media import FrameWriter, save_png
 
 RENDERER_VERSION = "diffusers-1"
 # The settings a keyframe picture depends on (not the video model's).
 KEYFRAME_SETTINGS = ("keyframe_model", "keyframe_steps", "keyframe_guidance", "negative_prompt", "ip_adapter", "dtype",
                      "device", "trust_remote_code")
-
-_LOADED: dict[tuple, object] = {}  # at most one pipeline: (kind, model, dtype, device, ...) -> pipeline
-
-
-def _held_pipeline(key: tuple, load):
-    """The pipeline for `key`, loaded on first use; loading another one first frees the one held."""
-    if key not in _LOADED:
-        release_pipelines()
-        _LOADED[key] = load()
-    return _LOADED[key]
-
-
-def release_pipelines() -> None:
-    _LOADED.clear()
-    gc.collect()
-    if "torch" in sys.modules:
-        import torch
-
-        if torch.cuda.is_available():
-            torch.cuda.empty_cache()
-
 
 def segment_seed(seed: int, name: str) -> int:
     """The production seed combined with what a segment or keyframe shows (never its id: a renamed shot must
@@ -76,28 +57,6 @@ def resample(frames: np.ndarray, count: int) -> np.ndarray:
     return frames[picks]
 
 
-def _is_out_of_memory(error: BaseException) -> bool:
-    import torch
-
-    if isinstance(error, getattr(torch, "OutOfMemoryError", torch.cuda.OutOfMemoryError)):
-        return True
-    text = str(error).lower()
-    return isinstance(error, RuntimeError) and ("out of memory" in text or "not enough memory" in text)
-
-
-def _model_key(model: str) -> str:
-    """A local folder by its full path (relative names differ between productions), a hub id as it is."""
-    folder = Path(model).expanduser()
-    return str(folder.resolve()) if folder.is_dir() else model
-
-
-def _dtype_keyword() -> str:
-    """diffusers renamed `torch_dtype` to `dtype` (and warns about the old name); older versions know only that."""
-    from diffusers.utils import deprecation_utils
-
-    return "dtype" if hasattr(deprecation_utils, "_resolve_dtype") else "torch_dtype"
-
-
 def _load_rgb(path: Path) -> Image.Image:
     try:
         with Image.open(path) as opened:
@@ -106,7 +65,7 @@ def _load_rgb(path: Path) -> Image.Image:
         raise BackendError(f"cannot read image {path}: {error}") from error
 
 
-class DiffusersRenderer:
+class DiffusersRenderer(PipelineLoader):
     """Renders segments with a diffusers image-to-video pipeline and keyframes with a text-to-image one."""
 
     version = RENDERER_VERSION
@@ -142,119 +101,21 @@ class DiffusersRenderer:
             return None
         return f"{spec.name} '{director['model']}' takes no closing image: {spec.no_last_frame_reason(config)}"
 
+    @classmethod
+    def settings_problem(cls, director: dict) -> Problem | None:
+        """What is wrong with the settings before anything renders: the model's sound asked of one that makes none."""
+        spec = video_pipeline(director["pipeline"])
+        if not wants_model_sound(director) or spec.makes_sound:
+            return None
+        return Problem(PRODUCTION_FILE, f"'{director['audio']}' needs a model that makes sound, and {spec.name} makes "
+                       "none", field="director.audio", hint="set director.audio: speech, or use pipeline: ltx2")
+
     def __init__(self, config: dict):
         self.config = dict(config)
         self.spec = video_pipeline(self.config["pipeline"]) if "pipeline" in self.config else None
         self.crf = int(self.config.get("crf", 18))
         self._warned: set[str] = set()
-
-    # --- devices and loading -------------------------------------------------------------------------------
-
-    def device(self) -> str:
-        from ..devices import resolve_device
-
-        return resolve_device(self.config.get("device", "auto"), "director.device")
-
-    def dtype(self):
-        from ..devices import resolve_dtype
-
-        return resolve_dtype(self.config.get("dtype", "auto"), self.device())
-
-    def _warn(self, message: str) -> None:
-        if message not in self._warned:
-            self._warned.add(message)
-            print(message, file=sys.stderr)
-
-    def _out_of_memory(self, what: str, detail: str) -> BackendError:
-        hints = []
-        if not self.config.get("cpu_offload"):
-            hints.append("director.cpu_offload: true")
-        if not self.config.get("vae_tiling") and "keyframe" not in what:
-            hints.append("director.vae_tiling: true")
-        hints.append("a lower style.resolution")
-        if "keyframe" not in what:
-            hints.append("a shorter director.max_segment_seconds")
-        release_pipelines()
-        return BackendError(f"{what}: out of {self.device()} memory {detail} (hint: try {', or '.join(hints)})")
-
-    def _load(self, loader, model: str, what: str, prepare=None, float32: tuple[str, ...] = ()):
-        """from_pretrained (the `float32` components in float32) with errors a user can act on; then `prepare`d
-        and placed on the device, offloaded or tiled."""
-        import torch
-
-        dtype = self.dtype()
-        if float32 and dtype != torch.float32:
-            dtype = {"default": dtype, **{component: torch.float32 for component in float32}}
-        try:
-            pipe = loader.from_pretrained(model, **{_dtype_keyword(): dtype},
-                                          trust_remote_code=bool(self.config.get("trust_remote_code")))
-        except (OSError, ValueError, TypeError, KeyError, ImportError, AttributeError) as error:
-            if Path(model).expanduser().is_absolute() or model.startswith("."):
-                hint = "check the folder: it must hold a diffusers model (model_index.json and its components)"
-            else:
-                hint = (f"download it first (`hf download {model}`) or give a local folder; "
-                        "without network, HF_HUB_OFFLINE=1 uses only the local cache")
-            raise BackendError(f"{what}: cannot load '{model}' as {getattr(loader, '__name__', loader)}: "
-                               f"{first_line(error)} ({hint})") from error
-        except RuntimeError as error:
-            if _is_out_of_memory(error):
-                raise self._out_of_memory(what, f"loading '{model}'") from error
-            raise
-        if prepare is not None:
-            pipe = prepare(pipe)
-        device = self.device()
-        try:
-            if self.config.get("cpu_offload") and device != "cpu":
-                pipe.enable_model_cpu_offload(device=device)
-            else:
-                pipe.to(device)
-        except RuntimeError as error:
-            if _is_out_of_memory(error):
-                raise self._out_of_memory(what, f"moving '{model}' to {device}") from error
-            raise
-        vae = getattr(pipe, "vae", None)
-        if self.config.get("vae_tiling") and hasattr(vae, "enable_tiling"):
-            vae.enable_tiling()
-        return pipe
-
-    def video_pipe(self):
-        import diffusers
-
-        loader = getattr(diffusers, self.spec.diffusers_class)
-        key = ("video", self.spec.name, _model_key(self.config["model"]), self.config.get("dtype"),
-               self.config.get("device"), self.config.get("cpu_offload"), self.config.get("vae_tiling"))
-        return _held_pipeline(key, lambda: self._load(loader, self.config["model"],
-                                                      f"director.model ({self.spec.name})",
-                                                      float32=self.spec.float32_components))
-
-    def keyframe_pipe(self):
-        from diffusers import AutoPipelineForText2Image
-
-        model = self.config["keyframe_model"]
-        key = ("keyframe", _model_key(model), self.config.get("dtype"), self.config.get("device"),
-               self.config.get("cpu_offload"), repr(self.config.get("ip_adapter")))
-        return _held_pipeline(key, lambda: self._load(AutoPipelineForText2Image, model, "director.keyframe_model",
-                                                      prepare=self._with_ip_adapter))
-
-    def _with_ip_adapter(self, pipe):
-        adapter = self.config.get("ip_adapter")
-        if not adapter:
-            return pipe
-        if not hasattr(pipe, "load_ip_adapter"):
-            raise BackendError(f"director.ip_adapter: {type(pipe).__name__} cannot load an IP-Adapter "
-                               "(hint: use a Stable Diffusion, SDXL or Flux keyframe_model, or remove ip_adapter)")
-        encoder = adapter.get("image_encoder_folder")
-        if "image_encoder_pretrained_model_name_or_path" in inspect.signature(pipe.load_ip_adapter).parameters:
-            options = {"image_encoder_pretrained_model_name_or_path": encoder}  # Flux names its encoder apart
-        else:
-            options = {"image_encoder_folder": encoder}
-        try:
-            pipe.load_ip_adapter(adapter["model"], subfolder=adapter.get("subfolder") or "",
-                                 weight_name=adapter["weight_name"], **options)
-        except (OSError, ValueError, KeyError) as error:
-            raise BackendError(f"director.ip_adapter: cannot load '{adapter['model']}' "
-                               f"({adapter['weight_name']}): {first_line(error)}") from error
-        return pipe
+        self.sound = None  # the model's sound of the last `generate`: (samples, rate), or None
 
     # --- keyframes -----------------------------------------------------------------------------------------
 
@@ -301,6 +162,8 @@ class DiffusersRenderer:
     def render(self, segment: Segment, root: Path, anchor: Path | None, video: Path, first_frame: Path,
                last_frame: Path, end_anchor: Path | None = None) -> None:
         """Render the segment from its opening picture; write the video and its first and last frames."""
+        if self.settings_problem(self.config):
+            raise BackendError(str(self.settings_problem(self.config)))
         if anchor is None:
             raise BackendError(f"segment {segment.id}: no opening picture to start from (hint: run `doit` so that "
                                "the plan and the keyframes are made first)")
@@ -312,9 +175,10 @@ class DiffusersRenderer:
         elif end_anchor is not None:
             self._warn(f"{self.spec.name}: '{self.config['model']}' takes no closing image: "
                        f"{self.spec.no_last_frame_reason(config)}; segments end free")
+        shown = segment.render_data(ids_drawn=False)
+        shown["director"].pop("audio", None)  # the same picture whatever the film does with the model's sound
         frames = self.generate(self.opening_picture(segment, root, anchor, size), last_image, segment_prompt(segment),
-                               count, size, segment_seed(segment.seed, digest(segment.render_data(ids_drawn=False))),
-                               f"segment {segment.id}")[:used]
+                               count, size, segment_seed(segment.seed, digest(shown)), f"segment {segment.id}")[:used]
         pictures = [_fit(picture, width, height) for picture in resample(frames, segment.frames)]
 
         # every frame exists before the file is opened: an error above never leaves a half-written render
@@ -328,6 +192,17 @@ class DiffusersRenderer:
             build.model_frame(segment.id).unlink(missing_ok=True)
             if size != (width, height) and segment.anchoring == "chain":  # the next segment starts from it
                 save_png(frames[-1], build.model_frame(segment.id))  # what pictures[-1] was scaled from
+        if wants_model_sound(self.config):
+            self.write_sound(segment, Path(video).with_suffix(".wav"), used)
+
+    def write_sound(self, segment: Segment, out: Path, used: int) -> None:
+        """The model's sound of the segment, `used` frames at the model's rate, as long as the segment and
+        stretched as its picture was (the first and last frames kept: the two stay in step)."""
+        if self.sound is None:
+            raise BackendError(f"{self.spec.name} returned no sound for segment {segment.id}")
+        fps = self.spec.geometry(pipe_config_reader(self.video_pipe()), self.config.get("fps")).fps
+        scale = (segment.frames - 1) / segment.fps / ((used - 1) / fps) if used > 1 and segment.frames > 1 else 1.0
+        write_segment_sound(out, *self.sound, segment.frames / segment.fps, scale)
 
     def opening_picture(self, segment: Segment, root: Path, anchor: Path, size: tuple[int, int]) -> Image.Image:
         """The anchor; in a chain, the previous last frame at the model's size where one was kept and the anchor was
@@ -390,6 +265,7 @@ class DiffusersRenderer:
                 raise self._out_of_memory(f"director.model ({self.spec.name})",
                                           f"rendering {label} at {size[0]}x{size[1]}, {count} frames") from error
             raise
+        self.sound = self.spec.sound(pipe, output)
         frames = np.asarray(output.frames[0], dtype=np.float32)  # (frames, height, width, 3) in 0..1
         return (frames.clip(0, 1) * 255).round().astype(np.uint8)
 

@@ -18,6 +18,9 @@ DType = Annotated[Literal["auto", "bfloat16", "float16", "float32"],
                   Field(description="weights' precision; auto: bfloat16 (or float16) on a GPU, float32 on the CPU")]
 TrustRemoteCode = Annotated[bool, Field(description="run Python code shipped with the model (only for models you "
                                                     "trust)")]
+ModelAudio = Annotated[Literal["speech", "model", "mix"],
+                       Field(description="the film's sound where the video model makes its own: speech (only the "
+                                         "spoken lines), model (the model's sound track), mix (both)")]
 
 
 class OpenAIServerSettings(Strict):
@@ -142,8 +145,10 @@ class IPAdapterConfig(Strict):
 VIDEO_PIPELINES = tuple(registry.VIDEO_PIPELINES)
 
 
-class DiffusersDirectorConfig(Strict):
+class DiffusersDirectorConfig(AddedSettings):
     """Open image-to-video models through diffusers (see scriptagent/director/pipelines/ for each pipeline)."""
+
+    ADDED_DEFAULTS: ClassVar[dict] = {"audio": "speech"}  # existing productions keep their render cache keys
 
     backend: Literal["diffusers"]
     pipeline: Literal[VIDEO_PIPELINES] = Field(description="image-to-video pipeline: " + ", ".join(VIDEO_PIPELINES))
@@ -171,9 +176,51 @@ class DiffusersDirectorConfig(Strict):
         default_factory=dict, description="further keyword arguments of the pipeline's call, by name (e.g. a "
         "distilled LTX checkpoint's timesteps, decode_timestep, decode_noise_scale, image_cond_noise_scale); "
         "checked against the pipeline's __call__ when it loads")
+    audio: ModelAudio = "speech"  # model and mix: pipelines that make sound only (ltx2)
 
 
-DirectorConfig = Annotated[Union[AnimaticDirectorConfig, DiffusersDirectorConfig], Field(discriminator="backend")]
+class VeoDirectorConfig(Strict):
+    """Google's Veo through the Gemini API (google-genai): a hosted model, the key from the environment."""
+
+    backend: Literal["veo"]
+    model: str = Field("veo-3.1-generate-preview", min_length=1, description="Veo model name in the Gemini API")
+    api_key_env: str = Field("GEMINI_API_KEY", description="NAME of the environment variable holding the Gemini API "
+                             "key (the default also tries GOOGLE_API_KEY); the key itself never goes in a file")
+    base_url: str | None = Field(None, pattern=r"^https?://\S+$", description="the API root, for a proxy (default: "
+                                 "https://generativelanguage.googleapis.com/)")
+    resolution: Literal["720p", "1080p"] = Field("720p", description="what Veo renders at (16:9 or 9:16, from "
+                                                 "style.resolution); 1080p clips are 8 s")
+    negative_prompt: str = Field("", description="what the pictures must not show")
+    person_generation: Literal["allow_adult", "dont_allow", "allow_all"] | None = Field(
+        None, description="who may be shown (null: the API's default; from a picture Veo allows adults only)")
+    reference_images: bool = Field(True, description="a segment that starts from no picture gets the reference "
+                                   "images of the cast in frame (at most 3; such clips are 8 s at 16:9)")
+    audio: ModelAudio = "speech"
+    speak_lines: bool = Field(False, description="give Veo the segment's lines to speak (with audio: model, the film "
+                              "has Veo's voices)")
+    poll_seconds: float = Field(10, gt=0, le=300, description="seconds between asking whether a clip is ready")
+    timeout: float = Field(900, gt=0, le=7200, description="most seconds one segment may take, all requests, "
+                           "waiting and the download together")
+    retries: int = Field(2, ge=0, le=10, description="new tries of a request refused with 429 or 5xx")
+    max_segment_seconds: float = Field(8.0, gt=0, le=8, description="longest segment (Veo renders 4, 6 or 8 s)")
+    anchoring: Anchoring = Field(Anchoring.chain, description="chain (the previous segment's last frame), keyframe "
+                                 "(each segment from its own opening picture) or none")
+    pack_shots: bool = Field(False, description="several shots in one render (a video model cannot cut: keep false)")
+    crf: int = Field(18, ge=0, le=51, description="H.264 quality (lower is better)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_key_in_yaml(cls, value):
+        if isinstance(value, dict) and "api_key" in value:
+            raise ValueError("api_key: never write the key in production.yaml (hint: export it, e.g. "
+                             "GEMINI_API_KEY=..., and name that variable in api_key_env)")
+        return value
+
+    _names_a_variable = field_validator("api_key_env")(OpenAIServerSettings._names_a_variable.__func__)
+
+
+DirectorConfig = Annotated[Union[AnimaticDirectorConfig, DiffusersDirectorConfig, VeoDirectorConfig],
+                           Field(discriminator="backend")]
 
 # The critic's metrics, by name: each is one entry of the critic's registry (critic/metrics/__init__.py), in this
 # order (tests/test_critic_skipped.py checks); the schema checks names here without importing any metric.
@@ -275,10 +322,12 @@ class ExecutorConfig(Strict):
     """Where the heavy tasks (keyframes, renders, segment scores) run. The doit graph, its cache and the files in
     build/ are the same with every executor; only the machine doing the work changes."""
 
-    kind: Literal["local", "ray"] = Field("local", description="local: in the doit process; ray: as Ray tasks on a "
-                                          "cluster sharing the production folder (scriptagent/executor.py)")
-    address: str = Field("auto", min_length=1, description="the Ray cluster: auto (the one `ray start --head` "
-                         "started, or $RAY_ADDRESS), host:port or ray://host:port")
+    kind: Literal["local", "warm", "ray"] = Field(
+        "local", description="local: in the doit process; warm: on the warm worker `scriptagent worker start` "
+        "started, which keeps models loaded between builds (in the doit process, with a notice, where none runs); "
+        "ray: as Ray tasks on a cluster sharing the production folder (scriptagent/executor.py)")
+    address: str = Field("auto", min_length=1, description="the Ray cluster (ray, warm): auto (the one `ray start "
+                         "--head` started, or $RAY_ADDRESS), host:port or ray://host:port")
     num_gpus: float = Field(0, ge=0, le=64, description="GPUs each render, keyframe or score task asks for")
     num_cpus: float = Field(1, ge=0, le=512, description="CPUs each task asks for")
     max_retries: int = Field(3, ge=0, le=20, description="times Ray re-runs a task whose worker or node died")

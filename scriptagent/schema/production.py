@@ -9,12 +9,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Union
 
-from pydantic import BaseModel, Discriminator, Field, Tag, field_validator, model_validator
+from pydantic import BaseModel, Discriminator, Field, Tag, ValidationInfo, field_validator, model_validator
 
-from ..errors import InputError, Problem
-from ..files import links_leaving, reference_problem
 from ..layout import PRODUCTION_FILE
-from ..yamlio import load_yaml_file, validate_yaml
 from .base import Identifier, Strict, digest
 from .configs import (AnimaticDirectorConfig, CriticConfig, DirectorConfig, ExecutorConfig, NoVoiceConfig,
                       RuleBasedScripterConfig, ScripterConfig, VoiceConfig)
@@ -38,16 +35,33 @@ class Style(Strict):
         return value
 
 
+# validation context of a production whose paths were checked when it was loaded (Production.variant)
+RESOLVED_PATHS = "resolved_paths"
+
+
+def series_path_problem(value: str) -> str | None:
+    """What is wrong with production.yaml's `series:` (a relative path to a YAML file), or None."""
+    if Path(value).is_absolute():
+        return f"'{value}' is an absolute path (hint: give it relative to the production folder, e.g. ../series.yaml)"
+    if Path(value).suffix not in (".yaml", ".yml"):
+        return f"'{value}' is not a .yaml file (hint: e.g. ../series.yaml)"
+    return None
+
+
 class CastMember(Strict):
     id: Identifier
     name: str = Field(min_length=1)
     appearance: str = Field("", description="how the character looks; repeated in every shot they appear in")
-    reference: str | None = Field(None, description="reference image, relative to the production folder")
+    reference: str | None = Field(None, description="reference image, relative to the production folder (in a "
+                                                    "series file: relative to the series file)")
     voice: str | None = Field(None, description="voice name for speech backends")
 
     @field_validator("reference")
     @classmethod
-    def _inside_production(cls, value: str | None) -> str | None:
+    def _inside_production(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # a series' reference, checked in its own folder, is held relative to the episode ('../cast/mara.png')
+        if (info.context or {}).get(RESOLVED_PATHS):
+            return value
         if value is not None and (Path(value).is_absolute() or ".." in Path(value).parts):
             raise ValueError(f"'{value}' is outside the production folder (hint: use a path like cast/name.png)")
         return value
@@ -192,7 +206,10 @@ class Production(Strict):
     title: str = Field(min_length=1)
     seed: int = Field(0, ge=0, description="fixes every random choice; per segment it is combined with the segment id")
     style: Style = Style()
-    cast: list[CastMember] = Field(min_length=1)
+    series: str | None = Field(None, description="a series file (e.g. ../series.yaml) whose cast, style, seed and "
+                               "backend settings this episode inherits; its own keys override them (a cast member "
+                               "by id, settings key by key)")
+    cast: list[CastMember] = Field([], min_length=1, description="who appears; an episode inherits its series' cast")
     # One scene: `setting` and `dialogue`. Many: `scenes`, each with its heading and body (lines, actions,
     # transitions). Code reads `scene_list` and `lines`, which mean the same in both forms.
     setting: str | None = Field(None, min_length=1, description="where the scene takes place (one scene)")
@@ -207,7 +224,8 @@ class Production(Strict):
     voice: VoiceConfig = Field(NoVoiceConfig(), description="speech of the dialogue: {backend: none | espeak | "
                                                             "transformers, ...}; each cast member's `voice` picks theirs")
     executor: ExecutorConfig = Field(ExecutorConfig(), description="where renders, keyframes and segment scores "
-                                     "run: {kind: local} (default) or {kind: ray, address: auto, num_gpus: 1}")
+                                     "run: {kind: local} (default), {kind: warm} or {kind: ray, address: auto, "
+                                     "num_gpus: 1}")
     variants: dict[Identifier, dict] = Field(
         {}, description="named variants built side by side into build/variants/<name>/ and compared in "
                         "build/compare.md (ablations): each overrides settings of this production, e.g. "
@@ -238,7 +256,19 @@ class Production(Strict):
             return merged
 
         data = self.model_dump(mode="json", exclude={"variants"})
-        return Production.model_validate(merge(data, self.variants[name]))
+        return Production.model_validate(merge(data, self.variants[name]), context={RESOLVED_PATHS: True})
+
+    def standalone(self) -> tuple[dict, dict[str, str]]:
+        """This production as a production.yaml of its own (the series' cast and settings written in), and the
+        reference images it needs copied beside it: {its path there: the path here}. A series' picture
+        ('../cast/mara.png') goes to a folder named `_series` there ('_series/cast/mara.png')."""
+        data = self.model_dump(mode="json", exclude={"series"})
+        pictures = {}
+        for member in data["cast"]:
+            if member.get("reference"):
+                copy = "/".join("_series" if part == ".." else part for part in Path(member["reference"]).parts)
+                pictures[copy], member["reference"] = member["reference"], copy
+        return data, pictures
 
     @model_validator(mode="after")
     def _not_too_long(self):
@@ -261,6 +291,10 @@ class Production(Strict):
                 if getattr(self, missing) is None:
                     raise ValueError(f"{missing}: missing (hint: give `setting:` and `dialogue:` for one scene, "
                                      "or `scenes:`)")
+        if not self.cast:
+            raise ValueError("cast: missing (hint: give `cast:`, or `series:` a series file that has one)")
+        if self.series is not None and (problem := series_path_problem(self.series)):
+            raise ValueError(f"series: {problem}")
         ids = [member.id for member in self.cast]
         for index, cast_id in enumerate(ids):
             if cast_id in ids[:index]:
@@ -314,6 +348,11 @@ class Production(Strict):
             copied.__dict__.pop(derived, None)
         return copied
 
+    @property
+    def sources(self) -> list[str]:
+        """The files it is read from, relative to its folder: production.yaml, and its series file."""
+        return [PRODUCTION_FILE] + ([self.series] if self.series else [])
+
     def member(self, cast_id: str) -> CastMember:
         return next(m for m in self.cast if m.id == cast_id)
 
@@ -323,51 +362,3 @@ class Production(Strict):
         relevant = self.model_dump(mode="json", include={"title", "seed", "cast", "setting", "dialogue", "scenes",
                                                          "scripter"}, exclude_none=True)
         return digest(relevant)
-
-
-def production_data(folder: Path):
-    """production.yaml's YAML tree, with the scenes read from its `dialogue_file` when it names one (a Fountain
-    screenplay). With a `setting:` beside it (productions made before screenplays had scenes) the screenplay's
-    lines are read as one scene's dialogue, as they were then."""
-    data = load_yaml_file(PRODUCTION_FILE, PRODUCTION_FILE, inside=folder)
-    if isinstance(data, dict) and isinstance(data.get("dialogue_file"), str):  # a Fountain screenplay
-        from ..fountain import dialogue_from_file, scenes_from_file
-
-        for key in ("dialogue", "scenes"):
-            if key in data:
-                line, column = data.lc.key(key)
-                raise InputError(Problem(PRODUCTION_FILE, f"give `{key}:` or `dialogue_file:`, not both", line + 1,
-                                         column + 1, field=key))
-        cast_ids = [m.get("id") for m in data.get("cast") or [] if isinstance(m, dict)]
-        if "setting" in data:
-            data["dialogue"] = dialogue_from_file(folder, data["dialogue_file"], cast_ids)
-            items = len(data["dialogue"])
-        else:
-            data["scenes"] = scenes_from_file(folder, data["dialogue_file"], cast_ids)
-            items = sum(len(scene.get("body", [])) for scene in data["scenes"])
-        if items > MAX_BODY_ITEMS:  # said of the screenplay (Production says it of scenes:, not in production.yaml)
-            raise InputError(Problem(data["dialogue_file"], f"{items} lines and beats, more than the {MAX_BODY_ITEMS} "
-                                     "a production may have", hint="split it into several productions, e.g. one "
-                                                                   "per act"))
-    return data
-
-
-def load_production(folder: str | Path = ".") -> Production:
-    folder = Path(folder)
-    data = production_data(folder)
-    production = validate_yaml(Production, data, PRODUCTION_FILE)
-    problems = []
-    for index, member in enumerate(production.cast):
-        wrong = reference_problem(folder, member.reference) if member.reference else None
-        if wrong:
-            line, column = data["cast"][index].lc.value("reference")
-            problems.append(Problem(PRODUCTION_FILE, wrong[0], line + 1, column + 1, field=f"cast[{index}].reference",
-                                    hint=wrong[1]))
-    for link in links_leaving(folder, "templates"):  # the production's own prompt templates
-        problems.append(Problem(str(link), "a symlink to outside the production folder",
-                                hint="copy the file into the production folder"))
-    if problems:
-        raise InputError(problems)
-    return production
-
-

@@ -32,6 +32,7 @@ from ..errors import InputError, Problem, ScriptAgentError
 from ..files import read_inside, sha256_bytes
 from ..layout import PRODUCTION_FILE, SCRIPT_FILE
 from ..schema import Production, Script, digest
+from ..schema.export import modeline
 from ..schema.script import MAX_SCRIPT_BYTES
 from ..yamlio import dump_yaml, load_yaml_text
 from .reconcile import dialogue_changes, line_sources, notes_in, shot_note
@@ -75,7 +76,8 @@ def script_to_yaml(script: Script, sources: dict[str, list[str]] | None = None) 
     return dump_yaml(tree)
 
 
-FILE_INTRO = (
+SCHEMA_LINE = modeline("script")  # editors complete and check the script with its schema (schema/export.py)
+FILE_INTRO = SCHEMA_LINE + (
     "# script.yaml: the shot-level script of this production, written by scriptagent's ScripterAgent.\n"
     "# It is yours: edit it and commit it. Until you do, it follows production.yaml, keeping shot ids; once you\n"
     "# do, a build only carries dialogue edits into it. `scriptagent script --force` regenerates it (keeping a\n"
@@ -169,7 +171,8 @@ class ScriptFile:
             body = self.text[HEADER.search(self.text).end():]
             return sha256_bytes(body.encode())[:16] == self.header["body"]
         fields = {key: value for key, value in self.header.items() if key != "made"}
-        return _script_file_text(self.script, fields, self.sources) == self.text
+        text = _script_file_text(self.script, fields, self.sources)
+        return self.text in (text, text.removeprefix(SCHEMA_LINE))  # written before scripts named their schema
 
 
 def read_script_file(text: str) -> ScriptFile:

@@ -22,10 +22,12 @@ How a frame is made:
           its few pictures once; frames go to ffmpeg from a thread of their own while the next one is drawn.
           Every random choice is seeded, so a render is reproducible to the byte.
 
-Modules: look (seeded helpers, the colour grade, appearance words), set_design (setting text -> what the set
-shows), set_painter (the set's canvas, backdrop, windows, lamps), set_interiors, set_exteriors and set_scenery
-(the set pieces), sets (which pieces a set has, in drawing order), figure (people, the placeholder portrait),
-camera (framing, angles, moves), shot_plan (a shot part over time), weather (rain, snow), overlays (slate,
+Modules: look (seeded helpers, the colour grade, appearance words), ages (how old a description says), lexicon
+(WordNet 3.0 hypernyms and colour names, for the words the hand lists do not know), vocabulary (the WordNet senses
+that stand for drawing decisions), set_design (setting text -> what the set shows), set_painter (the set's canvas,
+backdrop, windows, lamps), set_interiors, set_exteriors and set_scenery (the set pieces), set_furniture (the
+furniture a room's text names), sets (which pieces a set has, in drawing order), figure (people, the placeholder
+portrait), camera (framing, angles, moves), shot_plan (a shot part over time), weather (rain, snow), overlays (slate,
 subtitles, name labels), renderer (the backend).
 """
 

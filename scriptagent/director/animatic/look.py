@@ -12,6 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageFont
 
+from . import lexicon, vocabulary
+from .ages import age_of
+from .lexicon import words_of
+
 Colour = tuple[int, int, int]
 
 
@@ -32,10 +36,6 @@ def mix(a: Colour, b: Colour, amount: float) -> Colour:
 
 def shade(colour: Colour, factor: float) -> Colour:
     return tuple(int(max(0, min(255, round(c * factor)))) for c in colour)
-
-
-def words_of(text: str) -> list[str]:
-    return re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)*", text.lower())  # letters, accented ones too ('café')
 
 
 @functools.lru_cache(maxsize=32)
@@ -130,11 +130,8 @@ PROPS = {"suitcase": (122, 82, 46), "briefcase": (52, 40, 34), "bag": (92, 64, 4
          "umbrella": (30, 30, 36), "book": (140, 40, 40), "letters": (236, 228, 200), "envelope": (236, 228, 200)}
 LONG_HAIR = {"long", "flowing", "shoulder-length", "waist-length", "braid", "braids", "ponytail", "plait", "plaits",
              "pigtails"}
-OLD = re.compile(r"\bold (?:man|woman|lady|gentleman|timer|couple)\b|\belderly\b|\bageing\b|\baging\b|"
-                 r"\bgrand(?:mother|father|ma|pa|dad|mum|mom)\b|\bgranny\b|\bin (?:his|her|their) "
-                 r"(?:sixties|seventies|eighties|nineties)\b|\b[6-9]\d(?:-year-old| years old)\b|\b[6-9]0s\b")
-CHILD = re.compile(r"\b(?:child|kid|toddler|little (?:boy|girl))\b|\b(?:[2-9]|1[0-2])(?:-year-old| years old)\b|"
-                   r"\b(?:boy|girl) of (?:[2-9]|1[0-2]|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b")
+OUTFIT = re.compile(r"\b(?:dressed|clad|clothed|garbed|attired|robed|all)\s+(?:all\s+|entirely\s+|wholly\s+)?in\s+"
+                    r"([^,;.]+)")
 DEFAULT_HAIR = [(40, 32, 28), (96, 62, 38), (132, 62, 36), (214, 184, 116), (70, 52, 40)]
 DEFAULT_TOPS = [(60, 110, 120), (190, 150, 60), (120, 40, 50), (96, 104, 60), (70, 86, 140), (130, 90, 120)]
 
@@ -158,6 +155,7 @@ class FigureLook:
     prop_colour: Colour = (0, 0, 0)
     bald: bool = False
     height: float = 1.0  # a child is smaller
+    age: str = "adult"  # child, teen, adult or old
 
     def graded(self, grade: Grade, light: float) -> FigureLook:
         def g(colour):
@@ -167,35 +165,97 @@ class FigureLook:
                                    hat=g(self.hat), scarf=g(self.scarf), prop_colour=g(self.prop_colour))
 
 
+def _parts(word: str) -> list[str]:
+    """A word, then the parts of a hyphenated one, its head (the last part) first: 'mousy-brown' -> mousy-brown,
+    brown, mousy."""
+    return [word, *reversed(word.split("-"))] if "-" in word else [word]
+
+
 def _colour_in(words: list[str], table: dict[str, Colour]) -> Colour | None:
-    """The first colour named in `words`, with 'dark'/'light' before it taken into account."""
-    for index, word in enumerate(words):
-        colour = table.get(word) or COLOURS.get(word)
-        if colour is None:
-            continue
-        before = words[index - 1] if index else ""
-        if before in ("dark", "deep"):
-            colour = shade(colour, 0.6)
-        elif before in ("light", "pale", "pastel", "bright"):
-            colour = mix(colour, (255, 255, 255), 0.4)
-        return colour
+    """The first colour named in `words`, with 'dark'/'light' before it taken into account: a colour of the hand
+    tables first, else any word the lexicon knows as one ('burgundy', 'navy', 'inky', 'fair' hair)."""
+    known = {**COLOURS, **table}
+    for lookup in (known.get, lambda word: lexicon.colour(word, known)):
+        for index, word in enumerate(words):
+            colour = next((found for part in _parts(word) if (found := lookup(part)) is not None), None)
+            if colour is None:
+                continue
+            before = words[index - 1] if index else ""
+            if before in ("dark", "deep"):
+                colour = shade(colour, 0.6)
+            elif before in ("light", "pale", "pastel", "bright"):
+                colour = mix(colour, (255, 255, 255), 0.4)
+            return colour
     return None
 
 
+GARMENT_ROLES = {"hat", "scarf", "legs", "skirt", "top", "long top", "dress", "suit"}
+
+
+def _hand_role(word: str) -> str | None:
+    if word in HAIR_NOUNS or word in {"blonde", "blond", "brunette", "redhead"}:
+        return "long hair" if word in LONG_HAIR else "hair"
+    if word in BEARD_WORDS:
+        return "beard"
+    if word in HAT_NOUNS:
+        return "hat"
+    if word in LEG_NOUNS:
+        return "skirt" if word == "skirt" else "legs"
+    if word in TOP_NOUNS:
+        return "dress" if word == "dress" else "suit" if word == "suit" else \
+            "long top" if word in LONG_TOPS else "top"
+    if word in {"glasses", "spectacles", "bespectacled"}:
+        return "glasses"
+    return "scarf" if word == "scarf" else word if word in PROPS else None
+
+
+def roles_of(words: list[str]) -> dict[str, str]:
+    """What each word of a clause names ('hair', 'beard', 'hat', 'top', 'long top', 'dress', 'suit', 'legs', a
+    prop...): the hand lists first, then WordNet, two words together where WordNet knows them as one ('frock coat'
+    is a coat, not a frock)."""
+    roles: dict[str, str] = {}
+    index = 0
+    while index < len(words):
+        word = words[index]
+        pair = f"{word} {words[index + 1]}" if index + 1 < len(words) and word not in COLOURS else None
+        role = vocabulary.garment(pair) if pair and word not in ("young", "old") else None
+        if role:
+            roles[words[index + 1]] = role
+            index += 2
+            continue
+        role = _hand_role(word) or vocabulary.garment(word)
+        if role:
+            roles[word] = role
+        index += 1
+    for word, after in zip(words, words[1:]):  # a noun before another is its modifier: a 'fur hat' is a hat
+        if word in roles and after in roles:
+            del roles[word]
+    garments = [word for word, role in roles.items() if role in GARMENT_ROLES]
+    for word in garments[:-1]:  # a phrase's garment is its last noun: a 'flannel nightgown' is a nightgown
+        del roles[word]
+    return roles
+
+
 def parse_appearance(name: str, appearance: str) -> FigureLook:
-    """'short black hair, red wool coat' -> black hair, red coat. Unnamed colours come from the name's hash,
-    so a character always looks the same."""
+    """'short black hair, red wool coat' -> black hair, red coat. Words the hand lists do not know go through the
+    lexicon ('grey whiskers, black tailcoat' -> a grey beard, a black coat). Unnamed colours come from the name's
+    hash, so a character always looks the same."""
     pick = rng_for("look", name)
     hair: Colour = DEFAULT_HAIR[pick.integers(len(DEFAULT_HAIR))]
     top = DEFAULT_TOPS[pick.integers(len(DEFAULT_TOPS))]
     skin = SKIN_TONES[pick.integers(4)]
     legs: Colour = (52, 52, 60)
-    long_hair = long_top = dress = beard = glasses = hair_named = False
+    long_hair = long_top = dress = beard = glasses = hair_named = beard_coloured = False  # *_named: a colour
     hat = scarf = prop = None
     prop_colour: Colour = (0, 0, 0)
     text = appearance.lower().replace("-haired", " haired")
     text = re.sub(r"salt[- ]and[- ]pepper", "grey", text)
     text = re.sub(r"sou'?\s?wester", "souwester", text)
+    outfit = OUTFIT.search(text)  # 'dressed in decent black': the clothes' colour, where no garment is named
+    if outfit and not roles_of(words_of(outfit[1])):
+        colour = _colour_in(words_of(outfit[1]), COLOURS)
+        if colour:
+            top, legs = colour, shade(colour, 0.8)
     clauses = re.split(r"[,;.]|\b(?:and|with|in|wearing|carrying|holding|under|over)\b", text)
     for clause in clauses:
         words = words_of(clause)
@@ -212,34 +272,38 @@ def parse_appearance(name: str, appearance: str) -> FigureLook:
             elif found & {"dark", "deep", "black"}:
                 skin = SKIN_TONES[5]
             continue
-        if found & HAIR_NOUNS or found & {"blonde", "blond", "brunette", "redhead"}:
-            hair = _colour_in(words, HAIR_COLOURS) or hair
-            hair_named = True
-            long_hair = long_hair or bool(found & LONG_HAIR)
-        elif found & BEARD_WORDS and not hair_named:  # 'bald, grey beard': the beard tells the colour
-            hair = _colour_in(words, HAIR_COLOURS) or hair
-        if found & HAT_NOUNS:
+        roles = roles_of(words)
+        named = set(roles.values())
+        if named & {"hair", "long hair"}:
+            coloured = _colour_in(words, HAIR_COLOURS)
+            hair, hair_named = coloured or hair, hair_named or coloured is not None
+            long_hair = long_hair or bool(found & LONG_HAIR) or "long hair" in named
+        elif "beard" in named and not hair_named:  # 'bald, grey beard': the beard tells the colour
+            coloured = _colour_in(words, HAIR_COLOURS)
+            hair, beard_coloured = coloured or hair, beard_coloured or coloured is not None
+        if "hat" in named:
             hat = _colour_in(words, COLOURS) or (40, 40, 46)
-        elif "scarf" in found:
+        elif "scarf" in named:
             scarf = _colour_in(words, COLOURS) or (170, 40, 40)
-        elif found & LEG_NOUNS:
+        elif named & {"legs", "skirt"}:
             legs = _colour_in(words, COLOURS) or (legs if "jeans" not in found else COLOURS["denim"])
-            dress = dress or "skirt" in found
-        elif found & TOP_NOUNS:
+            dress = dress or "skirt" in named
+        elif named & {"top", "long top", "dress", "suit"}:
             top = _colour_in(words, COLOURS) or top
-            long_top = long_top or bool(found & LONG_TOPS)
-            dress = dress or "dress" in found
-            if "suit" in found:
+            long_top = long_top or "long top" in named
+            dress = dress or "dress" in named
+            if "suit" in named:
                 legs = shade(top, 0.9)
-        for noun in PROPS:
-            if noun in found:
-                prop, prop_colour = noun, _colour_in(words, COLOURS) or PROPS[noun]
-        beard = beard or bool(found & BEARD_WORDS)
-        glasses = glasses or bool(found & {"glasses", "spectacles", "bespectacled"})
+        for role in roles.values():
+            if role in PROPS:
+                prop, prop_colour = role, _colour_in(words, COLOURS) or PROPS[role]
+        beard = beard or "beard" in named
+        glasses = glasses or "glasses" in named
     bald = bool(re.search(r"\bbald\b|shaved head|shaven head", text))
-    if OLD.search(text) and not hair_named and not beard:  # the years show in unnamed hair
-        hair = HAIR_COLOURS["white"] if re.search(r"eighties|nineties|\b[89]\d\b", text) else HAIR_COLOURS["grey"]
-    height = 0.66 if CHILD.search(text) else 0.9 if re.search(r"\bteen(?:age|ager)?s?\b", text) else 1.0
+    age, years = age_of(text, words_of(text))
+    if age == "old" and not hair_named and not beard_coloured:  # the years show in hair of no named colour
+        white = (years or 0) >= 80 or re.search(r"eighties|nineties|\b[89]\d\b", text)
+        hair = HAIR_COLOURS["white"] if white else HAIR_COLOURS["grey"]
     return FigureLook(hair=hair, long_hair=long_hair and not bald, top=top, long_top=long_top, dress=dress,
                       legs=legs, skin=skin, beard=beard, glasses=glasses, hat=hat, scarf=scarf, prop=prop,
-                      prop_colour=prop_colour, bald=bald, height=height)
+                      prop_colour=prop_colour, bald=bald, height={"child": 0.66, "teen": 0.9}.get(age, 1.0), age=age)

@@ -24,7 +24,7 @@ from .set_design import SetDesign
 from .shot_plan import ShotPlan
 from .weather import Precipitation
 
-RENDERER_VERSION = "animatic-3"  # raise when the same segment draws different pixels
+RENDERER_VERSION = "animatic-4"  # raise when the same segment draws different pixels
 SLATE_SHOWS_SHOT_IDS = True  # the slate writes the shot id on the frames: a renamed shot is a new picture
 TRANSITION_SECONDS = 0.5
 

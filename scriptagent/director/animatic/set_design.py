@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from . import vocabulary
 from .look import Colour, Grade, mix, rng_for, shade, stable_int, words_of
-
 
 # A scene heading: INT. / EXT. / INT./EXT. / I/E, the location, then ` - ` and the time of day; a description after.
 HEADING = re.compile(r"^\s*(?P<kind>int\.?\s*/\s*ext|ext\.?\s*/\s*int|i\s*/\s*e|interior|exterior|int|ext|est)"
@@ -123,6 +123,32 @@ def _last_place(words: list[str], places: dict[str, set[str]]) -> str | None:
     return found
 
 
+def _lexicon_place(words: list[str], interior: bool) -> str | None:
+    """The place the last word the lexicon knows stands for ('parlour' -> living, 'heath' -> field, 'the Thames'
+    -> river); a plain room is no particular place."""
+    found = None
+    for word in words:
+        kinds = vocabulary.place(word)
+        if kinds and kinds[0 if interior else 1] not in ("", "room"):
+            found = kinds[0 if interior else 1]
+    return found
+
+
+def _lexicon_interior(words: list[str]) -> bool | None:
+    """Inside or out, from the first word the lexicon knows as a place: a morning-room or a countinghouse is inside,
+    a heath or a churchyard outside; None when no word tells."""
+    for word in words:
+        kinds = vocabulary.place(word)
+        if kinds and (kinds[0] or kinds[1]):
+            return bool(kinds[0])
+    return None
+
+
+def _furniture(words: list[str]) -> tuple[str, ...]:
+    """The pieces of furniture a room's text names, as kinds ('a piano', 'an armchair' -> piano, seat)."""
+    return tuple(dict.fromkeys(kind for word in words if (kind := vocabulary.furniture(word))))
+
+
 @dataclass(frozen=True)
 class SetDesign:
     interior: bool
@@ -132,6 +158,7 @@ class SetDesign:
     place: str = "room"  # what the set shows: a key of INTERIOR_PLACES or EXTERIOR_PLACES, 'room' or 'open'
     vehicle: str | None = None  # car, taxi, bus, train, truck: the one the scene is in (interior) or beside
     doorway: bool = False  # I/E outside a vehicle: an interior seen with its door open onto the outside
+    furniture: tuple[str, ...] = ()  # pieces the text names in a room: piano, fireplace, stove, seat, table...
 
     @classmethod
     def from_text(cls, setting: str, look: str, seed: int) -> SetDesign:
@@ -155,19 +182,30 @@ class SetDesign:
             time = time_of_day(time_text or "") or cls._time_from(set(words))  # LATER: the words tell
             layout = stable_int(seed, "I" if interior else "E", " ".join(words_of(text)))
         else:
-            named = set(head_words) if set(head_words) & (INTERIOR_WORDS | EXTERIOR_WORDS) else set(words_of(text))
-            interior = bool(named & INTERIOR_WORDS) and not named & EXTERIOR_WORDS
+            # inside or out: the place's own words (hand-listed, else the lexicon's: 'a morning-room', 'a heath'),
+            # else every word (hand-listed, else the lexicon's)
+            hand = INTERIOR_WORDS | EXTERIOR_WORDS
+            named, found = set(head_words), None
+            if not named & hand:
+                found = _lexicon_interior(head_words)
+                if found is None:
+                    named = set(words_of(text))
+                    found = None if named & hand else _lexicon_interior(words_of(text))
+            interior = found if found is not None else bool(named & INTERIOR_WORDS) and not named & EXTERIOR_WORDS
             vehicle_word, doorway = None, False
             time = cls._time_from(set(words))
             layout = stable_int(seed, setting)
         places = INTERIOR_PLACES if interior else EXTERIOR_PLACES
         place = _last_place(head_words, places) or _last_place(tail_words, places) or \
-            _last_place(described, places) or ("room" if interior else "open")
+            _last_place(described, places) or _lexicon_place(head_words, interior) or \
+            _lexicon_place(tail_words, interior) or _lexicon_place(described, interior) or \
+            ("room" if interior else "open")
         vehicle_word = vehicle_word or next((w for w in head_words + tail_words + described if w in VEHICLES), None)
         vehicle = VEHICLES[vehicle_word] if vehicle_word else None
         if interior and place != "vehicle":
             vehicle = None  # a car named in a room's description stays outside
-        return cls(interior, time, words, layout, place, vehicle, doorway)
+        furniture = _furniture(head_words + tail_words + described) if interior and place != "vehicle" else ()
+        return cls(interior, time, words, layout, place, vehicle, doorway, furniture)
 
     @staticmethod
     def _time_from(words: set[str]) -> str:

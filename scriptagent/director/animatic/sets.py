@@ -11,6 +11,7 @@ from PIL import Image
 from .look import Grade
 from .set_design import SetDesign
 from .set_exteriors import landscape
+from .set_furniture import named_furniture
 from .set_interiors import FURNISHINGS, car_interior, carriage, door, furnishing, room_lamps, skirting_board
 from .set_painter import SetPainter, add_glow
 from .set_scenery import parked_vehicle, sky_pieces, street_lamps
@@ -51,6 +52,7 @@ SET_PIECES: tuple[tuple[str, Callable[[SetDesign], bool], Callable[[SetPainter],
     # before the furniture, so that the windows keep clear of the door and the furniture stands in front
     ("open door", lambda d: _room(d) and d.doorway, door),
     ("furnishing", _room, furnishing),
+    ("named furniture", lambda d: _room(d) and bool(d.furniture), named_furniture),  # 'a piano', 'the hearth'
     ("room lamps", _lamplit_room, room_lamps),
     ("sky", lambda d: not d.interior and not (d.rain or d.fog), sky_pieces),
     ("landscape", lambda d: not d.interior, landscape),

@@ -1,11 +1,12 @@
 """The image-to-video pipelines the diffusers director drives: one readable file each, registered by name.
 
-A pipeline file says four things about its model family, and nothing else:
+A pipeline file says what differs in its model family, and nothing else:
   - which diffusers class loads it, and which of its components the authors load in float32,
   - its geometry: the native frame rate, the frame counts and sizes it accepts and the longest clip it was
     trained on (read from the model's own configs, so a checkpoint with another VAE or patch size is handled
     without code changes; a documented constant where no config says it),
-  - how its `__call__` takes the opening image and, where the model supports it, the closing one.
+  - how its `__call__` takes the opening image and, where the model supports it, the closing one,
+  - and, for a model that makes sound with its picture (LTX-2), where its output holds that sound.
 
 Nothing here imports torch or diffusers at module level: `scriptagent plan` computes frame counts and sizes from
 the config files alone (a local folder or the Hugging Face cache; nothing is downloaded).
@@ -95,6 +96,7 @@ class VideoPipeline:
     last_frame = False  # honours a closing image (first+last frame conditioning)
     output_type = "np"
     float32_components: tuple[str, ...] = ()  # loaded in float32 whatever director.dtype (the authors' examples)
+    makes_sound = False  # renders a soundtrack with the picture (director.audio: model or mix)
 
     def geometry(self, config: ConfigReader, fps: int | None = None) -> Geometry:
         raise NotImplementedError
@@ -127,6 +129,10 @@ class VideoPipeline:
 
     def guidance_arguments(self, pipe, guidance: float) -> dict:
         return {"guidance_scale": guidance}
+
+    def sound(self, pipe, output) -> tuple | None:
+        """The call's sound as (mono float32 samples in -1..1, sample rate); None from a model that makes none."""
+        return None
 
 
 # what the director passes each call itself, with the setting that changes it
