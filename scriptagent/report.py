@@ -231,6 +231,14 @@ def timeline_plot(rows: list[dict], film: dict, seconds: float, scenes: list[dic
             "start_label": tc(0), "end_label": tc(seconds)}
 
 
+def subtitles_burned_in(segments: list) -> bool:
+    """Whether the picture already shows the lines (the animatic's style.subtitles): then the player's captions
+    start off (the CC button shows them), never the same words twice on screen."""
+    from .director import renderer_class
+
+    return any(s.subtitles and renderer_class(s.director.get("backend", "animatic")).burns_subtitles for s in segments)
+
+
 def render_report(segment_ids: list[str], build: BuildLayout = BuildLayout(),
                   links: dict | None = None) -> Iterator[str]:
     """The page in parts, so that a long film's report is never held whole in memory (thumbnails are read one at
@@ -256,6 +264,7 @@ def render_report(segment_ids: list[str], build: BuildLayout = BuildLayout(),
         script=script, film_metrics=film_metric_rows(film),
         plot=timeline_plot(rows, film, plan["seconds"], scenes, fps), data_uri=_data_uri,
         links=links or _links(build.report.parent, build), language=CAPTION_LANGUAGE,
+        burned_in=subtitles_burned_in(segments),
         captions=_read_text(build.web_subtitles))
 
 

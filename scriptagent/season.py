@@ -150,6 +150,7 @@ def episode_card(root: Path, folder: Path, number: int) -> dict:
     poster = build.root / "poster.jpg"
     return {
         "number": number, "folder": folder.name, "title": plan.get("title") or folder.name,
+        "in_series": names_series(root, folder),
         "seconds": plan.get("seconds"), "shots": len(plan.get("shots") or []), "scenes": len(plan.get("scenes") or []),
         "film": link(build.film) if build.film.exists() else None,
         "report": link(build.report) if build.report.exists() else None,
@@ -157,6 +158,18 @@ def episode_card(root: Path, folder: Path, number: int) -> dict:
         "metrics": [(name, value) for name, value in metrics.items()
                     if isinstance(value, (int, float))][:METRICS_SHOWN],
     }
+
+
+def names_series(root: Path, folder: Path) -> bool:
+    """Whether the production's `series:` is the season's series file (a root may also hold standalone films)."""
+    from ruamel.yaml import YAML
+
+    try:
+        data = YAML(typ="safe").load((folder / "production.yaml").read_text(encoding="utf-8"))
+    except Exception:  # unreadable: its own build says why; the page only leaves the mark off
+        return False
+    name = data.get("series") if isinstance(data, dict) else None
+    return isinstance(name, str) and (folder / name).resolve() == (root / SERIES_FILE).resolve()
 
 
 def _readable(path: Path) -> dict:

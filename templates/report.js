@@ -30,7 +30,8 @@
   if (track) {
     track.addEventListener("error", carriedCaptions);
     if (location.protocol === "file:" || track.readyState === 3) carriedCaptions();  // 3: HTMLTrackElement.ERROR
-    if (video.textTracks[0]) video.textTracks[0].mode = "showing";
+    // shown unless the picture already carries the lines (burned in): then loaded but hidden, the CC button shows them
+    if (video.textTracks[0]) video.textTracks[0].mode = track.default ? "showing" : "hidden";
   }
 
   // The shots in film order, each with where it starts and ends (film frames, the end exclusive).

@@ -18,7 +18,7 @@ import threading
 
 import pytest
 
-from conftest import doit, make_production
+from conftest import SMALL_PRODUCTION, doit, make_production
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright's Python package is not installed "
                                "(pip install playwright; no `playwright install` needed: the system's Chromium runs)")
@@ -33,7 +33,9 @@ H264 = 'video/mp4; codecs="avc1.640028"'  # what media.py encodes: H.264 High pr
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    folder = make_production(tmp_path_factory.mktemp("browser") / "small")
+    # the lines are not burned into the picture: the player's captions show them (see the test of burned-in ones)
+    folder = make_production(tmp_path_factory.mktemp("browser") / "small",
+                             text=SMALL_PRODUCTION.replace("  fps: 12\n", "  fps: 12\n  subtitles: false\n"))
     doit(folder)
     build = folder / "build"
     return build, json.loads((build / "plan.json").read_text(encoding="utf-8"))
@@ -234,6 +236,16 @@ def test_a_scene_plays_from_the_table_of_contents(browser, tmp_path_factory):
     assert len(plan["scenes"]) == 3
     page, errors = open_report(browser, (build / "report.html").resolve().as_uri())
     needs_h264(page)
+    # the animatic burned the lines into this picture (style.subtitles): the captions are loaded but not shown over
+    # them; the player's CC button shows them
+    track = page.evaluate("(() => { const t = document.getElementById('film').textTracks[0];"
+                          " return {mode: t.mode, cues: t.cues ? t.cues.length : 0}; })()")
+    assert track == {"mode": "hidden", "cues": len(plan["dialogue"])}
+    # the animatic burned the lines into this picture (style.subtitles): the captions are loaded but not shown over
+    # them; the player's CC button shows them
+    track = page.evaluate("(() => { const t = document.getElementById('film').textTracks[0];"
+                          " return {mode: t.mode, cues: t.cues ? t.cues.length : 0}; })()")
+    assert track == {"mode": "hidden", "cues": len(plan["dialogue"])}
     fps = plan["fps"]
     for number, scene in enumerate(plan["scenes"], 1):
         row = page.locator("table.toc tr[data-scene]").nth(number - 1)

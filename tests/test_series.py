@@ -262,7 +262,7 @@ def test_new_series_scaffolds_a_season_that_builds_every_episode_in_parallel(tmp
     built = doit(root, "-n", "2")
     assert {"episode:episode-01", "episode:episode-02", "season"} <= set(executed(built.stdout))
     page = (root / "build" / "season.html").read_text()
-    assert "Kitchen Stories" in page and "Supper" in page
+    assert "Kitchen Stories" in page and "Supper" in page and "standalone" not in page  # both are episodes
     links = re.findall(r'href="([^"]+)"', page)
     assert len(links) == 4 and all((root / "build" / link).is_file() for link in links)  # films and reports
     assert executed(doit(root).stdout) == []
@@ -277,6 +277,10 @@ def test_root_dodo_builds_the_season_of_productions():
     assert demo.series == episode.series == "../series.yaml" and demo.seed == episode.seed
     assert [m.reference for m in demo.cast] == [m.reference for m in episode.cast] == ["../cast/mara.png",
                                                                                      "../cast/theo.png"]
+    from scriptagent.season import names_series
+
+    root = REPO / "productions"  # late-shift is built here too, and the season page says it is not an episode
+    assert [names_series(root, root / name) for name in ("demo", "morning-after", "late-shift")] == [True, True, False]
 
 
 # --- CI -----------------------------------------------------------------------------------------------------------

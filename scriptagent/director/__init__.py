@@ -40,6 +40,7 @@ class Renderer(Protocol):
     slate_shows_shot_ids: ClassVar[bool]  # the picture shows shot ids: a renamed shot is a new picture
     needs_opening_image: ClassVar[bool]  # every segment starts from a picture (image-to-video models)
     calibrated: ClassVar[bool]  # its memory and time are measured by `scriptagent calibrate` (GPU models)
+    burns_subtitles: ClassVar[bool]  # with style.subtitles, the lines are drawn into the picture
 
     def __init__(self, config: dict): ...
 

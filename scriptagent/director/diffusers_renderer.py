@@ -72,6 +72,7 @@ class DiffusersRenderer(PipelineLoader):
     slate_shows_shot_ids = False  # a video model never sees shot ids
     needs_opening_image = True  # an image-to-video model starts from a picture: the plan gives every segment one
     calibrated = True
+    burns_subtitles = False  # a video model draws no text on purpose
 
     @classmethod
     def keyframe_settings(cls, director: dict) -> dict:

@@ -164,6 +164,7 @@ class VeoRenderer:
     slate_shows_shot_ids = False  # a video model never sees shot ids
     needs_opening_image = False  # Veo starts a scene from the prompt (and the cast's reference images)
     calibrated = False  # hosted: nothing of this machine's to measure
+    burns_subtitles = False  # a video model draws no text on purpose
     untracked_settings = UNTRACKED_SETTINGS
 
     @classmethod

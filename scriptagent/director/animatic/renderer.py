@@ -56,6 +56,7 @@ class AnimaticRenderer:
     slate_shows_shot_ids = SLATE_SHOWS_SHOT_IDS
     needs_opening_image = False  # it draws its own
     calibrated = False  # the CPU draws a segment in seconds: nothing to measure
+    burns_subtitles = True  # style.subtitles: the lines under the picture
 
     @classmethod
     def keyframe_settings(cls, director: dict) -> dict:
