@@ -14,11 +14,13 @@ The training recipes under recipes/ are tasks too, run only when named: `doit tr
 
 from pathlib import Path
 
+from scriptagent.doit_command import listings_end_quietly
 from scriptagent.doit_state import state_backend
 from scriptagent.season import season_task_creators
 from scriptagent.training.tasks import task_eval, task_scriptbench, task_train  # noqa: F401 (doit collects task_*)
 
 PRODUCTIONS = Path("productions")
+listings_end_quietly()  # `doit list | head` here ends quietly (exit 141), as in a production
 
 # a plain `doit` builds the films; training needs a GPU-sized budget and runs only when asked for
 # state committed after every finished task (doit_state.py): a killed `doit train:grpo` keeps the finished train:sft

@@ -66,6 +66,13 @@ def production_command(dodo_file: str, argv: list[str] | None = None) -> str:
 LISTINGS = {"list", "info", "dumpdb", "help", "tabcompletion", "status"}
 
 
+def listings_end_quietly(argv: list[str] | None = None) -> None:
+    """In doit's own process (a season's or this repository's root dodo.py): a listing cut short by its reader
+    ends by SIGPIPE, as in a production's."""
+    if doit_command(sys.argv[1:] if argv is None else argv) in LISTINGS and hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+
+
 @contextlib.contextmanager
 def listing_output(command: str):
     """While doit runs `command` in this process (`scriptagent build DIR list`): SIGPIPE as for LISTINGS above,

@@ -91,8 +91,10 @@ def season_task_creators(root: str | os.PathLike, basename: str = "episode") -> 
 
 def season_tasks(dodo_file: str) -> dict:
     """The module globals of a season's dodo.py: its episodes, the season page, doit's settings."""
+    from .doit_command import listings_end_quietly
     from .doit_state import state_backend
 
+    listings_end_quietly()  # this is doit's own process: `doit list | head` ends quietly
     root = Path(dodo_file).resolve().parent
     share_cache(root)
     (root / BUILD_DIR).mkdir(exist_ok=True)

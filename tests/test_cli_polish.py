@@ -174,3 +174,14 @@ def test_script_backups_and_schemas_are_git_ignored(tmp_path):
         for name in ("script.yaml.bak", ".scriptagent/production.schema.json", "build/film.mp4"):
             assert subprocess.run(["git", "check-ignore", "-q", name], cwd=folder).returncode == 0, (folder, name)
         assert subprocess.run(["git", "check-ignore", "-q", "script.yaml"], cwd=folder).returncode == 1
+
+
+@pytest.mark.parametrize("root", ["repository", "season"])
+def test_a_listing_at_a_root_cut_short_ends_quietly(root, tmp_path):
+    """This repository's root dodo.py and a season's both run in doit's own process: `doit list | head` there ends
+    by SIGPIPE too, never doit's BrokenPipeError traceback."""
+    if root == "season":
+        assert cli("new-series", "kitchen", cwd=tmp_path).returncode == 0
+    folder = REPO if root == "repository" else tmp_path / "kitchen"
+    status, errors = closed_pipe(DOIT + ["list", "--all"], folder)
+    assert status in SIGPIPE_ENDED and errors == "", errors
