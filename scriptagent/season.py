@@ -57,9 +57,11 @@ def share_cache(root: str | os.PathLike) -> None:
 
 def season_task_creators(root: str | os.PathLike, basename: str = "episode") -> dict:
     """doit task creators: `<basename>:<folder>` builds one episode, `season` writes the season page after them."""
+    from .schema.export import SEASON_SCHEMAS, refresh_schemas
     from .status import production_up_to_date
 
     root = Path(root)
+    refresh_schemas(root, SERIES_FILE, SEASON_SCHEMAS)  # series.yaml's schema current, where it names one
 
     def task_episodes():
         for folder in episodes(root):

@@ -17,7 +17,8 @@ from conftest import DEMO, REPO, SMALL_PRODUCTION, cli, doit, make_production
 from scriptagent.errors import InputError
 from scriptagent.layout import PRODUCTION_FILE, SCRIPT_FILE
 from scriptagent.schema import load_production
-from scriptagent.schema.export import (DIALECT, LENIENT, SCHEMA_DIR, SCHEMA_FILES, UNEXPRESSED, modeline,
+from scriptagent.schema.export import (DIALECT, LENIENT, PRODUCTION_SCHEMAS, SCHEMA_DIR, SCHEMA_FILES,
+                                       UNEXPRESSED, modeline,
                                        production_schema, schema_text, script_schema)
 from scriptagent.schema.script import MAX_SCRIPT_BYTES
 from scriptagent.scripter import ensure_script
@@ -229,14 +230,14 @@ def test_new_productions_name_their_schemas_and_builds_keep_them_current(tmp_pat
     assert cli("new", "film", cwd=tmp_path).returncode == 0
     assert (folder / PRODUCTION_FILE).read_text().startswith(modeline("production"))
     schemas = folder / SCHEMA_DIR
-    assert {p.name: p.read_text() for p in schemas.iterdir()} == {name: schema_text(kind)
-                                                                  for kind, name in SCHEMA_FILES.items()}
+    assert {p.name: p.read_text() for p in schemas.iterdir()} == {SCHEMA_FILES[kind]: schema_text(kind)
+                                                                  for kind in PRODUCTION_SCHEMAS}
     assert ".scriptagent/" in (folder / ".gitignore").read_text().splitlines()
     (schemas / "script.schema.json").write_text("{}")  # as an older scriptagent left it
     (schemas / "production.schema.json").unlink()
     doit(folder, "script")
-    assert {p.name: p.read_text() for p in schemas.iterdir()} == {name: schema_text(kind)
-                                                                  for kind, name in SCHEMA_FILES.items()}
+    assert {p.name: p.read_text() for p in schemas.iterdir()} == {SCHEMA_FILES[kind]: schema_text(kind)
+                                                                  for kind in PRODUCTION_SCHEMAS}
     text = (folder / SCRIPT_FILE).read_text()
     assert text.startswith(SCHEMA_LINE) and SCHEMA_LINE == modeline("script")
     assert script_state(text)[0] == "pristine"
@@ -256,3 +257,35 @@ def test_the_committed_productions_name_their_schemas():
         assert (folder / SCRIPT_FILE).read_text().startswith(SCHEMA_LINE)
         assert ".scriptagent/" in (folder / ".gitignore").read_text().splitlines()
 
+
+
+def test_series_files_have_their_schema_and_a_season_keeps_it_current(tmp_path):
+    """series.yaml has its own schema: the repository's and a new season's validate; what the series loader refuses
+    for schema reasons the schema refuses; new seasons and episodes name their schemas; a season's build refreshes
+    .scriptagent/series.schema.json."""
+    import jsonschema
+    from ruamel.yaml import YAML
+
+    validator = jsonschema.Draft202012Validator(json.loads(schema_text("series")))
+    read = lambda path: YAML(typ="safe").load(path.read_text(encoding="utf-8"))  # noqa: E731
+    assert list(validator.iter_errors(read(REPO / "productions" / "series.yaml"))) == []
+    assert (REPO / "productions" / "series.yaml").read_text().startswith(modeline("series"))
+    good = read(REPO / "productions" / "series.yaml")
+    for bad in ({"style": {"lok": "x"}}, {"style": {"resolution": [641, 360]}}, {"seed": -1},
+                {"cast": [{"id": "mara", "name": "Mara", "appearance": "x", "reference": "../outside.png"}]},
+                {"director": {"backend": "wan2"}}, {"critic": {"metrics": ["nope"]}}):
+        assert list(validator.iter_errors({**good, **bad})), bad
+
+    assert cli("new-series", "kitchen", cwd=tmp_path).returncode == 0
+    season = tmp_path / "kitchen"
+    assert (season / "series.yaml").read_text().startswith(modeline("series"))
+    assert list(validator.iter_errors(read(season / "series.yaml"))) == []
+    assert (season / SCHEMA_DIR / SCHEMA_FILES["series"]).read_text() == schema_text("series")
+    assert ".scriptagent/" in (season / ".gitignore").read_text().splitlines()
+    episode = season / "episode-01" / PRODUCTION_FILE
+    assert episode.read_text().startswith(modeline("production"))
+    production = jsonschema.Draft202012Validator(json.loads(schema_text("production")))
+    assert list(production.iter_errors(read(episode))) == []  # an episode gives its inherited settings in part
+    (season / SCHEMA_DIR / SCHEMA_FILES["series"]).write_text("{}")  # as an older scriptagent left it
+    assert doit(season, "list").returncode == 0
+    assert (season / SCHEMA_DIR / SCHEMA_FILES["series"]).read_text() == schema_text("series")

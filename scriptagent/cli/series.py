@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 from ..errors import InputError, Problem
+from ..schema.export import SCHEMA_DIR, SEASON_SCHEMAS, modeline, write_schemas
 
 SERIES_FILE = "series.yaml"
 
@@ -40,7 +41,8 @@ def scaffold_series(folder: Path, title: str | None = None) -> Path:
 
     _empty_or_new(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    write_atomic(folder / SERIES_FILE, _render("series.yaml.j2", title=title or _title(folder)))
+    write_atomic(folder / SERIES_FILE, modeline("series") + _render("series.yaml.j2", title=title or _title(folder)))
+    write_schemas(folder / SCHEMA_DIR, SEASON_SCHEMAS)  # editors complete series.yaml from it
     source = templates_dir() / "series"
     shutil.copyfile(source / "dodo.py", folder / "dodo.py")
     shutil.copyfile(source / "gitignore", folder / ".gitignore")
@@ -88,8 +90,9 @@ def scaffold_episode(folder: Path, title: str | None = None) -> Path:
     if not ids:
         raise InputError(Problem(SERIES_FILE, "the series has no cast", hint="add one under `cast:`"))
     folder.mkdir(parents=True, exist_ok=True)
-    write_atomic(folder / "production.yaml", _render("episode.yaml.j2", title=title or _title(folder),
-                                                    first=ids[0], second=ids[1 if len(ids) > 1 else 0]))
+    write_atomic(folder / "production.yaml", modeline("production") + _render(
+        "episode.yaml.j2", title=title or _title(folder), first=ids[0], second=ids[1 if len(ids) > 1 else 0]))
+    write_schemas(folder / SCHEMA_DIR)  # editors complete and check the episode's production.yaml
     shutil.copyfile(templates_dir() / "production" / "dodo.py", folder / "dodo.py")
     shutil.copyfile(templates_dir() / "production" / "gitignore", folder / ".gitignore")
     load_production(folder)  # the scaffold must itself be a valid episode

@@ -78,10 +78,11 @@ def add_commands(commands) -> None:
 
     schema = commands.add_parser("schema", help="the JSON Schema of production.yaml or script.yaml, for editors",
                                  description="Prints the JSON Schema (2020-12) of one file; --out DIR writes "
-                                             "production.schema.json and script.schema.json into DIR (a production's "
+                                             "production.schema.json, script.schema.json and series.schema.json "
+                                             "into DIR (a production's "
                                              ".scriptagent/ is written by `scriptagent new` and kept current by "
                                              "every build).")
-    schema.add_argument("--kind", choices=["production", "script"],
-                        help="which file's schema (default: production; with --out, both)")
+    schema.add_argument("--kind", choices=["production", "script", "series"],
+                        help="which file's schema (default: production; with --out, all three)")
     schema.add_argument("--out", metavar="DIR", help="write the schema files into DIR instead of printing one")
     schema.set_defaults(run=cmd_schema)

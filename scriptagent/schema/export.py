@@ -29,7 +29,10 @@ from .script import Script
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_DIR = ".scriptagent"  # in a production folder: the schemas its YAML files name (git-ignored)
-SCHEMA_FILES = {"production": "production.schema.json", "script": "script.schema.json"}
+SCHEMA_FILES = {"production": "production.schema.json", "script": "script.schema.json",
+                "series": "series.schema.json"}
+PRODUCTION_SCHEMAS = ("production", "script")  # a production folder's .scriptagent/
+SEASON_SCHEMAS = ("series",)  # a season's .scriptagent/, beside series.yaml
 
 # The loader's refusals that no JSON Schema states; `scriptagent validate` and builds check them.
 UNEXPRESSED = {
@@ -62,11 +65,7 @@ def production_schema() -> dict:
     defs = schema["$defs"]
     _dialogue_line(defs)
     _body_items(defs)
-    width, height = defs["Style"]["properties"]["resolution"]["prefixItems"]
-    width.update(minimum=16, maximum=7680, multipleOf=2, description="width in pixels, even")
-    height.update(minimum=16, maximum=4320, multipleOf=2, description="height in pixels, even")
-    _string_branch(defs["CastMember"]["properties"]["reference"]).update(
-        {"not": {"pattern": r"^/|(^|/)\.\.(/|$)"}})  # inside the production folder
+    _style_and_cast(defs)
     _critic(defs["CriticConfig"])
     _common(schema)
     props = schema["properties"]
@@ -83,6 +82,24 @@ def production_schema() -> dict:
         rules.append(_series(schema))
     schema["allOf"] = rules
     return document(schema, "production.yaml", "what to film: cast, scenes of dialogue, backends (scriptagent)")
+
+
+def series_schema() -> dict:
+    from .series import Series
+
+    schema = Series.model_json_schema(mode="validation")
+    _style_and_cast(schema["$defs"])  # reference images inside the series' folder, as the loader checks
+    _critic(schema["$defs"]["CriticConfig"])
+    _common(schema)
+    return document(schema, "series.yaml", "what a series' episodes share: cast, look, seed, backends (scriptagent)")
+
+
+def _style_and_cast(defs: dict) -> None:
+    width, height = defs["Style"]["properties"]["resolution"]["prefixItems"]
+    width.update(minimum=16, maximum=7680, multipleOf=2, description="width in pixels, even")
+    height.update(minimum=16, maximum=4320, multipleOf=2, description="height in pixels, even")
+    _string_branch(defs["CastMember"]["properties"]["reference"]).update(
+        {"not": {"pattern": r"^/|(^|/)\.\.(/|$)"}})  # inside the file's folder
 
 
 def script_schema() -> dict:
@@ -104,7 +121,7 @@ def document(schema: dict, file: str, description: str) -> dict:
 
 
 def schema_text(kind: str) -> str:
-    schema = production_schema() if kind == "production" else script_schema()
+    schema = {"production": production_schema, "script": script_schema, "series": series_schema}[kind]()
     return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -113,7 +130,7 @@ def modeline(kind: str) -> str:
     return f"# yaml-language-server: $schema={SCHEMA_DIR}/{SCHEMA_FILES[kind]}\n"
 
 
-def write_schemas(folder: str | Path, kinds=tuple(SCHEMA_FILES)) -> list[Path]:
+def write_schemas(folder: str | Path, kinds=PRODUCTION_SCHEMAS) -> list[Path]:
     """Write the schemas into `folder` (made if missing), each only when its content changed; the files written."""
     from ..files import write_if_changed
 
@@ -123,17 +140,19 @@ def write_schemas(folder: str | Path, kinds=tuple(SCHEMA_FILES)) -> list[Path]:
                                                                                 schema_text(kind))]
 
 
-def refresh_schemas(production_folder: str | Path) -> None:
+def refresh_schemas(production_folder: str | Path, file: str = "production.yaml",
+                    kinds=PRODUCTION_SCHEMAS) -> None:
     """At a build: the production's .scriptagent/ schemas made current (after an upgrade they would lie), when it
-    uses them: the folder exists, or production.yaml names it. Never a reason for a build to fail."""
+    uses them: the folder exists, or production.yaml names it (a season's root: series.yaml, SEASON_SCHEMAS).
+    Never a reason for a build to fail."""
     folder = Path(production_folder)
     try:
-        with open(folder / "production.yaml", encoding="utf-8", errors="replace") as file:
-            named = f"$schema={SCHEMA_DIR}/" in file.read(4096)
+        with open(folder / file, encoding="utf-8", errors="replace") as opened:
+            named = f"$schema={SCHEMA_DIR}/" in opened.read(4096)
         if named or (folder / SCHEMA_DIR).is_dir():
-            write_schemas(folder / SCHEMA_DIR)
+            write_schemas(folder / SCHEMA_DIR, kinds)
     except OSError:
-        pass  # a read-only folder, a full disk: the build says so where it matters
+        pass  # a read-only folder, a full disk, no such file: the build says so where it matters
 
 
 # --- what the models' validators add ------------------------------------------------------------------------
