@@ -25,6 +25,14 @@ def follow(process: subprocess.Popen) -> queue.Queue:
     return lines
 
 
+def rest(lines: queue.Queue, timeout: float = 30) -> list[str]:
+    """The lines left once the process has ended (the pump ends them with None)."""
+    left = []
+    while (line := lines.get(timeout=timeout)) is not None:
+        left.append(line)
+    return left
+
+
 def until_watching(lines: queue.Queue, timeout: float = 240) -> list[str]:
     """Every line up to the watch's "waiting for a save" after one build."""
     seen, deadline = [], time.monotonic() + timeout
@@ -39,8 +47,10 @@ def until_watching(lines: queue.Queue, timeout: float = 240) -> list[str]:
 
 def test_watch_rebuilds_what_a_save_changed_and_stops_on_ctrl_c(tmp_path):
     folder = make_production(tmp_path / "small")
+    # started as a shell's background job is: with SIGINT ignored (the watch must still stop on Ctrl-C)
     process = subprocess.Popen([sys.executable, "-m", "scriptagent.cli", "watch", str(folder)], env=env(),
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     try:
         lines = follow(process)
         first = until_watching(lines)
@@ -65,7 +75,7 @@ def test_watch_rebuilds_what_a_save_changed_and_stops_on_ctrl_c(tmp_path):
     finally:
         process.send_signal(signal.SIGINT)
         code = process.wait(timeout=60)
-    assert code == 0
+    assert code == 0 and "watch: stopped" in rest(lines)
 
 
 def test_open_names_the_report_and_refuses_before_a_build(tmp_path):

@@ -10,6 +10,7 @@ prints its error and the watch goes on; Ctrl-C ends the watch (exit 0).
 from __future__ import annotations
 
 import argparse
+import signal
 import subprocess
 import sys
 import time
@@ -63,12 +64,23 @@ def build(folder: Path, doit_args: list[str]) -> dict[Path, bytes]:
     return built_from
 
 
+def stop_on_signals() -> None:
+    """Ctrl-C and SIGTERM end the watch. A process started in the background by a non-interactive shell begins
+    with SIGINT ignored (and Python then installs no KeyboardInterrupt for it): a watch must stop all the same."""
+    def stop(_signal, _frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+
+
 def cmd_watch(args) -> int:
     from watchfiles import watch
 
     from ..layout import BUILD_DIR
 
     folder = production_folder(args.dir).resolve()
+    stop_on_signals()
     built_from = build(folder, args.doit_args)
     series = series_file(folder)
     roots = {folder} | ({series.parent} if series else set())
