@@ -25,21 +25,34 @@ class _Spoken:
 
 
 def _spoken_lines(script: Script, production: Production) -> list[_Spoken]:
-    """The script's lines in order, re-joining the parts of a split line wherever that gives a production line."""
+    """The script's lines in order, re-joining the parts of a split line wherever that gives a production line.
+
+    Of the runs of one speaker's parts that join into a production line, the one that says the next line in
+    production order is taken (lines said twice, or a line that is two shorter ones said together, stay apart
+    as the production has them); else the longest."""
     flat = [(line, (*path, "dialogue", index), shot.id)
             for path, shot in shots(script) for index, line in enumerate(shot.dialogue)]
-    production_texts = {normalise(line.line) for line in production.lines}
-    spoken, start = [], 0
+    expected = [normalise(line.line) for line in production.lines]
+    places: dict[str, list[int]] = {}  # production text -> its indexes, in order
+    for index, text in enumerate(expected):
+        places.setdefault(text, []).append(index)
+    spoken, start, following = [], 0, 0  # following: the production line the script should say next
     while start < len(flat):
         speaker = flat[start][0].speaker
-        end = start + 1
+        end, joined = start + 1, ""
         for stop in range(start + 1, len(flat) + 1):
             if flat[stop - 1][0].speaker != speaker:
                 break
-            if normalise(" ".join(line.line for line, _, _ in flat[start:stop])) in production_texts:
-                end = stop  # the longest run that is a whole production line
+            joined = f"{joined} {flat[stop - 1][0].line}" if joined else flat[stop - 1][0].line
+            text = normalise(joined)
+            if text in places:
+                end = stop  # the longest run that is a whole production line ...
+                if following < len(expected) and text == expected[following]:
+                    break  # ... unless this shorter one is the line that comes next
         text = normalise(" ".join(line.line for line, _, _ in flat[start:end]))
         spoken.append(_Spoken(speaker, text, flat[start][1], flat[start][2]))
+        later = [index for index in places.get(text, ()) if index >= following]
+        following = later[0] + 1 if later else following
         start = end
     return spoken
 
