@@ -13,7 +13,7 @@ PACKAGE = Path(scriptagent.__file__).parent
 # Lowest first: a module imports only from its own layer or the layers before it.
 LAYERS = {
     "infrastructure": ["errors", "files", "yamlio", "registry", "devices", "layout", "cache", "media", "mp4",
-                       "integrity", "lm", "fountain"],
+                       "integrity", "bounded_reply", "lm", "fountain"],
     "schema": ["schema"],
     "plan": ["plan", "timing", "editorial", "exports"],
     # the agents use only the agents before them: the director times shots by the voice, the critic reads the

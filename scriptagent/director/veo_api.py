@@ -7,7 +7,8 @@ Whatever the server does, a clip ends as an mp4 on disk or as one line saying wh
 - `director.timeout` bounds the whole clip, fixed when it starts: the request, every wait and poll, the download.
   Each call of the SDK runs on a worker thread that the caller waits for until then (a single request at most
   CALL_SECONDS); a reply still arriving then is abandoned and its connection closed. Every reply is read through a
-  wrapper that checks the deadline at every chunk and counts its bytes (at most MAX_REPLY_BYTES);
+  wrapper that checks the deadline at every chunk and counts its bytes (at most MAX_REPLY_BYTES; bounded_reply.py,
+  shared with the OpenAI-compatible client);
 - the request is sent again after a 429, a 5xx or a refused connection (`director.retries` times, with backoff,
   or after the server's Retry-After); a poll that fails so is made again at the next poll, until the deadline;
 - a clip the safety filters held back (raiMediaFilteredReasons) is one line naming the segment and the reasons.
@@ -27,6 +28,7 @@ import threading
 import time
 from pathlib import Path
 
+from ..bounded_reply import ReplyTooLarge, ReplyTooSlow, bound_reply
 from ..errors import BackendError, first_line, one_line
 
 SDK_REQUIREMENT = "google-genai>=1.42,<3"
@@ -36,14 +38,6 @@ CALL_SECONDS = 120.0  # the longest one request may take; a poll that takes long
 MAX_BACKOFF_SECONDS = 16.0
 MAX_RETRY_AFTER_SECONDS = 120.0
 SDK_FIRST = (1, 42)
-
-
-class _TooSlow(Exception):
-    """The reply did not arrive by its deadline."""
-
-
-class _TooLarge(Exception):
-    """The reply passed MAX_REPLY_BYTES."""
 
 
 def api_key(config: dict) -> tuple[str, str]:
@@ -143,7 +137,7 @@ class VeoClip:
             while not operation.done:
                 time.sleep(max(0.0, min(float(self.config["poll_seconds"]), self.deadline - time.monotonic())))
                 if time.monotonic() >= self.deadline:
-                    raise self.explain(_TooSlow(), 0)
+                    raise self.explain(ReplyTooSlow(), 0)
                 try:
                     operation = self.call(lambda client, running=operation: client.operations.get(running))
                     failed = None
@@ -197,7 +191,7 @@ class VeoClip:
         worker.join(max(0.0, deadline - time.monotonic()))
         if worker.is_alive():  # abandoned: closing the connection ends the worker's read soon
             threading.Thread(target=_close, args=(client,), name="scriptagent-veo-close", daemon=True).start()
-            raise _TooSlow()
+            raise ReplyTooSlow()
         _close(client)
         if "error" in outcome:
             raise outcome["error"]
@@ -208,10 +202,7 @@ class VeoClip:
         bounded by `deadline` and MAX_REPLY_BYTES."""
 
         def bound(response) -> None:  # an httpx response hook: after the headers, before the body is read
-            length = response.headers.get("content-length", "")
-            if length.isdigit() and int(length) > MAX_REPLY_BYTES:
-                raise _TooLarge()
-            response.stream = _bounded_stream(type(response))(response.stream, deadline)
+            bound_reply(response, deadline, MAX_REPLY_BYTES)
 
         seconds = max(0.01, deadline - time.monotonic())
         options = self.types.HttpOptions(base_url=self.config.get("base_url") or None, timeout=int(seconds * 1000) + 1,
@@ -227,7 +218,7 @@ class VeoClip:
         if isinstance(error, self.errors.APIError):
             return error.code in (408, 429) or (isinstance(error.code, int) and error.code >= 500)
         kinds = _kinds(error)
-        return "ConnectError" in kinds or sent and bool(kinds & {"_TooSlow", "TimeoutException", "NetworkError",
+        return "ConnectError" in kinds or sent and bool(kinds & {"ReplyTooSlow", "TimeoutException", "NetworkError",
                                                                   "RemoteProtocolError"})
 
     def backoff(self, retry: int, error: BaseException) -> float | None:
@@ -248,10 +239,10 @@ class VeoClip:
             return error
         where, after = f"{self.label}: {self.server}", f"after {retries} retr{'y' if retries == 1 else 'ies'}"
         kinds = _kinds(error)
-        if isinstance(error, _TooLarge) or "_TooLarge" in kinds:
+        if isinstance(error, ReplyTooLarge) or "ReplyTooLarge" in kinds:
             return BackendError(f"{where} sent a reply larger than {MAX_REPLY_BYTES // 2 ** 20} MiB (hint: check "
                                 "director.base_url)")
-        if kinds & {"_TooSlow", "TimeoutException"}:
+        if kinds & {"ReplyTooSlow", "TimeoutException"}:
             return BackendError(f"{where}: no video from '{self.model}' within {float(self.config['timeout']):g} s "
                                 "(hint: raise director.timeout; Veo takes from seconds to minutes per clip)")
         if isinstance(error, self.errors.APIError):
@@ -329,29 +320,3 @@ def _close(client) -> None:
         client.close()
     except Exception:  # noqa: BLE001 - an abandoned client's close is best effort
         pass
-
-
-@functools.cache
-def _bounded_stream(response_class):
-    """A byte stream class for the httpx (or httpx2) whose response `response_class` is, that raises once past its
-    deadline or MAX_REPLY_BYTES, checked at every chunk."""
-    httpx = sys.modules[response_class.__module__.split(".")[0]]
-
-    class BoundedStream(httpx.SyncByteStream):
-        def __init__(self, stream, deadline: float):
-            self.stream, self.deadline = stream, deadline
-
-        def __iter__(self):
-            received = 0
-            for chunk in self.stream:
-                received += len(chunk)
-                if received > MAX_REPLY_BYTES:
-                    raise _TooLarge()
-                if time.monotonic() > self.deadline:
-                    raise _TooSlow()
-                yield chunk
-
-        def close(self) -> None:
-            self.stream.close()
-
-    return BoundedStream

@@ -23,7 +23,6 @@ Whatever the server does, a call ends, with the text or one line saying what wen
 
 from __future__ import annotations
 
-import functools
 import importlib
 import json
 import math
@@ -32,6 +31,7 @@ import random
 import threading
 import time
 
+from ..bounded_reply import ReplyTooLarge, ReplyTooSlow, bound_reply
 from ..errors import BackendError, one_line
 from .reply import Reply
 
@@ -43,14 +43,6 @@ MAX_REPLY_BYTES = 4 * 1024 * 1024
 MAX_BACKOFF_SECONDS = 8.0  # the longest wait between tries we choose (a server's Retry-After may ask for more)
 MAX_RETRY_AFTER_SECONDS = 60.0  # a server asking for a longer wait is not retried
 _accepted_format: dict[tuple[str, str], str] = {}  # (base_url, model) -> the first format the server accepted
-
-
-class _TooSlow(Exception):
-    """The whole reply did not arrive by the deadline."""
-
-
-class _TooLarge(Exception):
-    """The reply passed MAX_REPLY_BYTES."""
 
 
 class _NotACompletion(Exception):
@@ -151,7 +143,7 @@ def _try_once(request: dict, config, key: str | None, deadline: float):
     if worker.is_alive():
         # abandoned: closing the connection makes the worker's next read fail (its socket reads time out too)
         threading.Thread(target=client.close, name="scriptagent-chat-close", daemon=True).start()
-        raise _TooSlow()
+        raise ReplyTooSlow()
     client.close()
     if "error" in outcome:
         raise outcome["error"]
@@ -171,10 +163,7 @@ def _client(base_url: str, key: str, deadline: float):
         if encoding not in ("", "identity"):
             raise _NotACompletion(f"plain (Content-Encoding: {one_line(encoding[:40])}, although none was asked "
                                   "for)")
-        length = response.headers.get("content-length", "")
-        if length.isdigit() and int(length) > MAX_REPLY_BYTES:
-            raise _TooLarge()
-        response.stream = _bounded_stream_class()(response.stream, deadline)
+        bound_reply(response, deadline, MAX_REPLY_BYTES)
 
     http_client = httpx.Client(timeout=httpx.Timeout(seconds), event_hooks={"response": [bound]})
     return openai.OpenAI(base_url=base_url, api_key=key, timeout=seconds, max_retries=0, http_client=http_client,
@@ -189,39 +178,13 @@ def _httpx():
         return importlib.import_module("httpx")
 
 
-@functools.cache
-def _bounded_stream_class():
-    httpx = _httpx()
-
-    class BoundedStream(httpx.SyncByteStream):
-        """A response body that raises once past its deadline or MAX_REPLY_BYTES, checked at every chunk."""
-
-        def __init__(self, stream, deadline: float):
-            self.stream, self.deadline = stream, deadline
-
-        def __iter__(self):
-            received = 0
-            for chunk in self.stream:
-                received += len(chunk)
-                if received > MAX_REPLY_BYTES:
-                    raise _TooLarge()
-                if time.monotonic() > self.deadline:
-                    raise _TooSlow()
-                yield chunk
-
-        def close(self) -> None:
-            self.stream.close()
-
-    return BoundedStream
-
-
 def _retryable(error: BaseException) -> bool:
     import openai
 
     if isinstance(error, openai.APIStatusError):
         status = error.status_code
         return status in (408, 409, 429) or status >= 500
-    return isinstance(error, _TooSlow | openai.APITimeoutError | openai.APIConnectionError)
+    return isinstance(error, ReplyTooSlow | openai.APITimeoutError | openai.APIConnectionError)
 
 
 def _backoff(retry: int, headers) -> float | None:
@@ -301,7 +264,7 @@ def _explain(error, config, key: str | None, setting: str, retries: int) -> Back
 
     server = config.base_url
     after = f"after {retries} retr{'y' if retries == 1 else 'ies'}"
-    if isinstance(error, _TooLarge):
+    if isinstance(error, ReplyTooLarge):
         return BackendError(f"{setting}: {server} sent a reply larger than {MAX_REPLY_BYTES // 2**20} MiB (hint: "
                             f"lower {setting}.max_new_tokens, or check {setting}.base_url)")
     if isinstance(error, _NotACompletion):
@@ -319,7 +282,7 @@ def _explain(error, config, key: str | None, setting: str, retries: int) -> Back
     if isinstance(error, openai.RateLimitError):
         return BackendError(f"{setting}: {server} is still rate-limiting (429) {after} (hint: wait, or raise "
                             f"{setting}.retries)")
-    if isinstance(error, _TooSlow | openai.APITimeoutError):
+    if isinstance(error, ReplyTooSlow | openai.APITimeoutError):
         return BackendError(f"{setting}: no reply from {server} within {config.timeout:g} s, {after} (hint: raise "
                             f"{setting}.timeout, or lower {setting}.max_new_tokens)")
     if isinstance(error, openai.APIConnectionError):
