@@ -14,7 +14,28 @@ from typing import Callable, Union
 Answer = Union[str, tuple]
 
 
-class ChatServer:
+class LoopbackServer:
+    """An HTTP server on 127.0.0.1, serving in a daemon thread from `start` until `close()` or the end of a `with`
+    block. Subclasses give the request handler and the path their `url` ends with."""
+
+    def start(self, handler, path: str) -> None:
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_port}{path}"
+        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class ChatServer(LoopbackServer):
     """POST /v1/chat/completions on 127.0.0.1, answering each request from `answers`.
 
     `answers` is either a list, answered in order (and then 500s), or `respond(body) -> Answer`. A ("status", code)
@@ -34,10 +55,7 @@ class ChatServer:
         self.requests: list[dict] = []
         self.paths: list[str] = []
         self.auth: list[str | None] = []
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_port}/v1"
-        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        self.start(self._handler(), "/v1")
 
     def _handler(self):
         server = self
@@ -81,13 +99,3 @@ class ChatServer:
                     pass  # the client gave up (its timeout)
 
         return Handler
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-    def __enter__(self) -> ChatServer:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()

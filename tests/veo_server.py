@@ -19,11 +19,12 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import numpy as np
 
+from chat_server import LoopbackServer
 from scriptagent.media import FrameWriter, ffmpeg_exe
 
 CLIP_SIZES = {"16:9": (96, 54), "9:16": (54, 96)}
@@ -50,7 +51,7 @@ def make_clip(seconds: int, aspect: str, sound: bool = True) -> bytes:
         return clip.read_bytes()
 
 
-class VeoServer:
+class VeoServer(LoopbackServer):
     """Answers each started operation by `answer(body, index)` (index: 0 for the first request), a dict:
 
         {}                          done after `polls` polls (default 2), with a clip
@@ -76,10 +77,7 @@ class VeoServer:
         self.operations: dict[str, dict] = {}  # id -> {"plan", "body", "polled"}
         self.clips: dict[tuple, bytes] = {}
         self.lock = threading.Lock()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_port}/"
-        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        self.start(self._handler(), "/")
 
     def clip(self, seconds: int, aspect: str, sound: bool) -> bytes:
         with self.lock:
@@ -165,13 +163,3 @@ class VeoServer:
                     pass  # the client gave up
 
         return Handler
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-    def __enter__(self) -> VeoServer:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
