@@ -67,6 +67,15 @@ def doit(folder: Path, *args: str, check: bool = True) -> subprocess.CompletedPr
     return run([sys.executable, "-m", "doit", *args], folder, check=check)
 
 
+def doit_and_pid(folder: Path) -> tuple[subprocess.CompletedProcess, int]:
+    """`doit` as doit() runs it (it must succeed), and the pid of the doit process (the Ray driver of its build)."""
+    process = subprocess.Popen([sys.executable, "-m", "doit"], cwd=folder, env=env(), text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    stdout, stderr = process.communicate(timeout=600)
+    assert process.returncode == 0, f"doit exited {process.returncode}\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr), process.pid
+
+
 def cli(*args: str, cwd: Path, check: bool = False) -> subprocess.CompletedProcess:
     return run([sys.executable, "-m", "scriptagent.cli", *args], cwd, check=check)
 

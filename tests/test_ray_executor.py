@@ -14,7 +14,7 @@ import sys
 import pytest
 
 import conftest
-from conftest import cli, doit, edit_shot, executed, make_production
+from conftest import cli, doit, doit_and_pid, edit_shot, executed, make_production
 
 RAY_EXECUTOR = "executor: {kind: ray, address: auto, num_cpus: 1, max_retries: 1}\n"
 
@@ -45,15 +45,6 @@ def with_ray(folder):
     text = (folder / "production.yaml").read_text()
     (folder / "production.yaml").write_text(text + RAY_EXECUTOR)
     return folder
-
-
-def doit_and_pid(folder) -> tuple[subprocess.CompletedProcess, int]:
-    """conftest.doit, and the pid of the doit process: the Ray driver that submits this build's tasks."""
-    process = subprocess.Popen([sys.executable, "-m", "doit"], cwd=folder, env=conftest.env(), text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    stdout, stderr = process.communicate(timeout=600)
-    assert process.returncode == 0, f"doit exited {process.returncode}\nstdout:\n{stdout}\nstderr:\n{stderr}"
-    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr), process.pid
 
 
 def ray_task_ids() -> set[bytes]:

@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import time
 
 import pytest
 
-import conftest
-from conftest import cli, doit, edit_shot, executed, make_production
+from conftest import cli, doit, doit_and_pid, edit_shot, executed, make_production
 
 NOTICE = "executor: warm: "
 
@@ -84,15 +81,6 @@ def warm(cluster, tmp_path_factory):
     first, _ = doit_and_pid(folder)
     assert notices(first.stderr) == [], first.stderr
     return folder
-
-
-def doit_and_pid(folder) -> tuple[subprocess.CompletedProcess, int]:
-    """conftest.doit, and the pid of the doit process."""
-    process = subprocess.Popen([sys.executable, "-m", "doit"], cwd=folder, env=conftest.env(), text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    stdout, stderr = process.communicate(timeout=600)
-    assert process.returncode == 0, f"doit exited {process.returncode}\nstdout:\n{stdout}\nstderr:\n{stderr}"
-    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr), process.pid
 
 
 def status() -> dict | None:
