@@ -221,6 +221,15 @@ def stitch(videos: list[str | os.PathLike], out: str | os.PathLike, audio: str |
                             str(temporary)], f"stitch {len(videos)} videos into {out.name}", meanwhile)
 
 
+def load_rgb(path: str | os.PathLike) -> Image.Image:
+    """A picture (a keyframe, an anchor frame, a reference image) as RGB; one that cannot be read is one line."""
+    try:
+        with Image.open(path) as opened:
+            return opened.convert("RGB")
+    except OSError as error:
+        raise BackendError(f"cannot read image {path}: {error}") from error
+
+
 def save_png(frame: np.ndarray | Image.Image, path: str | os.PathLike) -> None:
     """Write an RGB picture as PNG, atomically. Pillow writes no timestamps, so the bytes are deterministic."""
     image = frame if isinstance(frame, Image.Image) else Image.fromarray(np.ascontiguousarray(frame, np.uint8))

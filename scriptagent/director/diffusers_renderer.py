@@ -36,7 +36,7 @@ from .diffusers_loading import PipelineLoader, _is_out_of_memory, release_pipeli
 from .pipelines import check_pipeline_args, config_reader, pipe_config_reader, video_pipeline
 from .prompts import keyframe_prompt, segment_prompt
 from ..voice.soundtrack import wants_model_sound, write_segment_sound
-from ..media import FrameWriter, save_png
+from ..media import FrameWriter, load_rgb, save_png
 
 RENDERER_VERSION = "diffusers-1"
 # The settings a keyframe picture depends on (not the video model's).
@@ -55,14 +55,6 @@ def resample(frames: np.ndarray, count: int) -> np.ndarray:
         return frames[np.zeros(count, dtype=int)]
     picks = np.rint(np.arange(count) * (len(frames) - 1) / (count - 1)).astype(int)
     return frames[picks]
-
-
-def _load_rgb(path: Path) -> Image.Image:
-    try:
-        with Image.open(path) as opened:
-            return opened.convert("RGB")
-    except OSError as error:
-        raise BackendError(f"cannot read image {path}: {error}") from error
 
 
 class DiffusersRenderer(PipelineLoader):
@@ -140,7 +132,7 @@ class DiffusersRenderer(PipelineLoader):
         if self.config.get("keyframe_guidance") is not None:
             arguments["guidance_scale"] = self.config["keyframe_guidance"]
         if self.config.get("ip_adapter"):
-            references = [_load_rgb(Path(root) / member.reference) for member in keyframe.cast.values()
+            references = [load_rgb(Path(root) / member.reference) for member in keyframe.cast.values()
                           if member.reference]
             # one adapter, the references of everyone in frame; a keyframe without any still needs an image
             pipe.set_ip_adapter_scale(self.config["ip_adapter"].get("scale", 0.6) if references else 0.0)
@@ -172,7 +164,7 @@ class DiffusersRenderer(PipelineLoader):
         size, count, used = self.model_geometry(segment, kept=True)
         config, last_image = pipe_config_reader(self.video_pipe()), None
         if end_anchor is not None and self.spec.supports_last_frame(config):
-            last_image = _load_rgb(end_anchor)
+            last_image = load_rgb(end_anchor)
         elif end_anchor is not None:
             self._warn(f"{self.spec.name}: '{self.config['model']}' takes no closing image: "
                        f"{self.spec.no_last_frame_reason(config)}; segments end free")
@@ -208,11 +200,11 @@ class DiffusersRenderer(PipelineLoader):
     def opening_picture(self, segment: Segment, root: Path, anchor: Path, size: tuple[int, int]) -> Image.Image:
         """The anchor; in a chain, the previous last frame at the model's size where one was kept and the anchor was
         scaled from exactly it (a render placed from the cache, or a retake, may have left none or another)."""
-        picture, build = _load_rgb(anchor), BuildLayout.of(root)
+        picture, build = load_rgb(anchor), BuildLayout.of(root)
         if not segment.anchor_segment or Path(anchor) != build.frame(segment.anchor_segment, "last") \
                 or picture.size == size or not build.model_frame(segment.anchor_segment).is_file():
             return picture
-        kept = _load_rgb(build.model_frame(segment.anchor_segment))
+        kept = load_rgb(build.model_frame(segment.anchor_segment))
         same = kept.size == size and np.array_equal(_fit(np.asarray(kept), *picture.size), np.asarray(picture))
         return kept if same else picture
 

@@ -35,7 +35,7 @@ from PIL import Image
 
 from ..errors import BackendError, InputError, Problem
 from ..layout import PRODUCTION_FILE, BuildLayout
-from ..media import FrameWriter, ffmpeg_exe, probe, read_frames, save_png
+from ..media import FrameWriter, ffmpeg_exe, load_rgb, probe, read_frames, save_png
 from ..plan import Keyframe, Segment, SegmentCastMember
 from .prompts import segment_prompt
 
@@ -125,14 +125,6 @@ def jpeg_bytes(picture: np.ndarray | Image.Image) -> bytes:
     return buffer.getvalue()
 
 
-def _load_rgb(path: Path) -> Image.Image:
-    try:
-        with Image.open(path) as opened:
-            return opened.convert("RGB")
-    except OSError as error:
-        raise BackendError(f"cannot read image {path}: {error}") from error
-
-
 def sound_track(clip: Path, seconds: float, speed: float, label: str) -> np.ndarray:
     """The clip's sound, mono at SAMPLE_RATE, played `speed` times as fast, cut or padded with silence to exactly
     `seconds`; silence (with a notice) where the clip has none."""
@@ -196,7 +188,7 @@ class VeoRenderer:
         references = [] if anchor is not None else references_for(self.config, segment)
         pictures = []
         for member in references:
-            image = _load_rgb(Path(root) / member.reference)
+            image = load_rgb(Path(root) / member.reference)
             image.thumbnail((REFERENCE_SIDE, REFERENCE_SIDE), Image.LANCZOS)
             pictures.append(jpeg_bytes(image))
         return {"prompt": veo_prompt(segment, bool(segment.director.get("speak_lines"))), "duration": seconds,
@@ -204,16 +196,16 @@ class VeoRenderer:
                 "negative_prompt": self.config.get("negative_prompt") or None,
                 "person_generation": self.config.get("person_generation"),
                 "image": jpeg_bytes(self.opening_picture(segment, root, anchor, size)) if anchor is not None else None,
-                "last_frame": jpeg_bytes(cover(_load_rgb(end_anchor), size)) if end_anchor is not None else None,
+                "last_frame": jpeg_bytes(cover(load_rgb(end_anchor), size)) if end_anchor is not None else None,
                 "reference_images": pictures}
 
     def opening_picture(self, segment: Segment, root: Path, anchor: Path, size: tuple[int, int]) -> np.ndarray:
         """The anchor at Veo's size; in a chain, made from the previous last frame as Veo made it, where it was kept
         and the anchor was fitted from exactly it (a render placed from the cache, or a retake, may have left none)."""
-        picture, build = _load_rgb(anchor), BuildLayout.of(root)
+        picture, build = load_rgb(anchor), BuildLayout.of(root)
         if segment.anchor_segment and Path(anchor) == build.frame(segment.anchor_segment, "last") \
                 and build.model_frame(segment.anchor_segment).is_file():
-            kept = _load_rgb(build.model_frame(segment.anchor_segment))
+            kept = load_rgb(build.model_frame(segment.anchor_segment))
             if np.array_equal(cover(kept, picture.size), np.asarray(picture)):
                 return cover(kept, size)
         return cover(picture, size)

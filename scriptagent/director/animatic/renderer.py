@@ -16,7 +16,7 @@ from tqdm import tqdm
 from ...errors import BackendError
 from ...plan import Keyframe, Segment, SegmentShot
 from ...schema import Anchoring, ScriptLine, Shot, Transition
-from ...media import FrameWriter, save_png
+from ...media import FrameWriter, load_rgb, save_png
 from .figure import FacePaster
 from .look import Grade
 from .overlays import Overlays
@@ -30,11 +30,7 @@ TRANSITION_SECONDS = 0.5
 
 
 def _load_rgb(path: Path, size: tuple[int, int]) -> Image.Image:
-    try:
-        with Image.open(path) as opened:
-            image = opened.convert("RGB")
-    except OSError as error:
-        raise BackendError(f"cannot read image {path}: {error}") from error
+    image = load_rgb(path)
     return image if image.size == tuple(size) else image.resize(tuple(size), Image.LANCZOS)
 
 
