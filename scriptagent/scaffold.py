@@ -47,14 +47,19 @@ def scaffold(folder: Path, title: str | None = None, screenplay: Path | None = N
 
 def draw_cast_references(folder: Path) -> list[Path]:
     """Draw a placeholder portrait for every cast member whose reference image is missing."""
-    from .director.animatic.figure import draw_portrait
     from .layout import PRODUCTION_FILE
     from .schema import Production, production_data
     from .yamlio import validate_yaml
 
-    production = validate_yaml(Production, production_data(folder), PRODUCTION_FILE)
+    return draw_missing_portraits(folder, validate_yaml(Production, production_data(folder), PRODUCTION_FILE).cast)
+
+
+def draw_missing_portraits(folder: Path, cast) -> list[Path]:
+    """A placeholder portrait for each of `cast` whose reference image (relative to `folder`) is missing."""
+    from .director.animatic.figure import draw_portrait
+
     drawn = []
-    for member in production.cast:
+    for member in cast:
         if member.reference and not (folder / member.reference).exists():
             target = folder / member.reference
             target.parent.mkdir(parents=True, exist_ok=True)

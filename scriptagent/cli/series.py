@@ -61,18 +61,12 @@ def series_cast_ids(season: Path) -> list[str]:
 
 def draw_series_portraits(season: Path) -> list[Path]:
     """A placeholder portrait for every member of the series' cast whose reference image is missing."""
-    from ..director.animatic.figure import draw_portrait
+    from ..scaffold import draw_missing_portraits
     from ..schema.series import Series
     from ..yamlio import load_yaml_file, validate_yaml
 
-    drawn = []
-    for member in validate_yaml(Series, load_yaml_file(SERIES_FILE, inside=season), SERIES_FILE).cast:
-        if member.reference and not (season / member.reference).exists():
-            target = season / member.reference
-            target.parent.mkdir(parents=True, exist_ok=True)
-            draw_portrait(member.name, member.appearance).save(target)
-            drawn.append(target)
-    return drawn
+    series = validate_yaml(Series, load_yaml_file(SERIES_FILE, inside=season), SERIES_FILE)
+    return draw_missing_portraits(season, series.cast)
 
 
 def scaffold_episode(folder: Path, title: str | None = None) -> Path:
