@@ -40,9 +40,10 @@ class OpenAIServerSettings(Strict):
     @model_validator(mode="before")
     @classmethod
     def _no_key_in_yaml(cls, value):
+        """A key written in the file is refused, naming the variable it belongs in (this backend's default)."""
         if isinstance(value, dict) and "api_key" in value:
             raise ValueError("api_key: never write the key in production.yaml (hint: export it, e.g. "
-                             "OPENAI_API_KEY=..., and name that variable in api_key_env)")
+                             f"{cls.model_fields['api_key_env'].default}=..., and name that variable in api_key_env)")
         return value
 
     @field_validator("api_key_env")
@@ -208,13 +209,7 @@ class VeoDirectorConfig(Strict):
     pack_shots: bool = Field(False, description="several shots in one render (a video model cannot cut: keep false)")
     crf: int = Field(18, ge=0, le=51, description="H.264 quality (lower is better)")
 
-    @model_validator(mode="before")
-    @classmethod
-    def _no_key_in_yaml(cls, value):
-        if isinstance(value, dict) and "api_key" in value:
-            raise ValueError("api_key: never write the key in production.yaml (hint: export it, e.g. "
-                             "GEMINI_API_KEY=..., and name that variable in api_key_env)")
-        return value
+    _no_key_in_yaml = model_validator(mode="before")(classmethod(OpenAIServerSettings._no_key_in_yaml.__func__))
 
     _names_a_variable = field_validator("api_key_env")(OpenAIServerSettings._names_a_variable.__func__)
 
