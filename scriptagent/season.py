@@ -166,14 +166,9 @@ def episode_card(root: Path, folder: Path, number: int) -> dict:
 
 def names_series(root: Path, folder: Path) -> bool:
     """Whether the production's `series:` is the season's series file (a root may also hold standalone films)."""
-    from ruamel.yaml import YAML
+    from .schema.series import named_series_file
 
-    try:
-        data = YAML(typ="safe").load((folder / "production.yaml").read_text(encoding="utf-8"))
-    except Exception:  # unreadable: its own build says why; the page only leaves the mark off
-        return False
-    name = data.get("series") if isinstance(data, dict) else None
-    return isinstance(name, str) and (folder / name).resolve() == (root / SERIES_FILE).resolve()
+    return named_series_file(folder) == (root / SERIES_FILE).resolve()
 
 
 def _readable(path: Path) -> dict:

@@ -26,10 +26,12 @@ WATCHED_FOLDERS = ("cast", "templates")
 
 def watched_files(folder: Path) -> dict[Path, bytes]:
     """Every file the build reads that a user edits, with its bytes (compared, not timestamps: see above)."""
+    from ..schema.series import named_series_file
+
     paths = [folder / name for name in WATCHED_NAMES]
     for name in WATCHED_FOLDERS:
         paths += sorted(p for p in (folder / name).rglob("*") if p.is_file()) if (folder / name).is_dir() else []
-    series = series_file(folder)
+    series = named_series_file(folder)
     if series is not None:
         paths += [series, *sorted(p for p in (series.parent / "cast").rglob("*") if p.is_file())]
     contents = {}
@@ -39,18 +41,6 @@ def watched_files(folder: Path) -> dict[Path, bytes]:
         except OSError:
             continue  # not there (yet): a file that appears is a change
     return contents
-
-
-def series_file(folder: Path) -> Path | None:
-    """The series file production.yaml names (`series: ../series.yaml`), read without validating the production."""
-    from ruamel.yaml import YAML
-
-    try:
-        data = YAML(typ="safe").load((folder / "production.yaml").read_text(encoding="utf-8"))
-    except Exception:  # a half-saved production.yaml: the build says what is wrong with it
-        return None
-    name = data.get("series") if isinstance(data, dict) else None
-    return (folder / name).resolve() if isinstance(name, str) and name else None
 
 
 def build(folder: Path, doit_args: list[str]) -> dict[Path, bytes]:
@@ -78,11 +68,12 @@ def cmd_watch(args) -> int:
     from watchfiles import watch
 
     from ..layout import BUILD_DIR
+    from ..schema.series import named_series_file
 
     folder = production_folder(args.dir).resolve()
     stop_on_signals()
     built_from = build(folder, args.doit_args)
-    series = series_file(folder)
+    series = named_series_file(folder)
     roots = {folder} | ({series.parent} if series else set())
     ignored = str(folder / BUILD_DIR) + "/"
     try:

@@ -70,6 +70,20 @@ class SeriesFile:
         return Path(production_folder) / posixpath.dirname(self.name)
 
 
+def named_series_file(folder: Path) -> Path | None:
+    """The series file a production's production.yaml names (`series: ../series.yaml`), resolved, read without
+    validating the production: for what only looks (the watch, the season page). None when it names none or cannot
+    be read (then its build says what is wrong)."""
+    from ruamel.yaml import YAML
+
+    try:
+        data = YAML(typ="safe").load((Path(folder) / PRODUCTION_FILE).read_text(encoding="utf-8"))
+    except Exception:  # noqa: BLE001 - a half-saved file: the build reports it, with its line
+        return None
+    name = data.get("series") if isinstance(data, dict) else None
+    return (Path(folder) / name).resolve() if isinstance(name, str) and name else None
+
+
 def read_series(folder: Path, data) -> SeriesFile | None:
     """The series file production.yaml names (None: it names none), read and checked on its own: its problems are
     reported in it. A path that is wrong or a file that cannot be read is reported at production.yaml's `series:`."""
